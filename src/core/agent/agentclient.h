@@ -1,6 +1,6 @@
 #pragma once
 
-#include "agent/requestrecord.h"
+#include "agent/requestsender.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -20,21 +20,22 @@ namespace aimload {
 struct ClientSettings
 {
     QUrl baseUrl;
-    std::chrono::milliseconds chatTimeout { std::chrono::seconds(660) };
-    std::chrono::milliseconds repairTimeout { std::chrono::seconds(660) };
-    std::chrono::milliseconds healthTimeout { std::chrono::seconds(5) };
+    std::chrono::milliseconds chatTimeout {std::chrono::seconds(660)};
+    std::chrono::milliseconds repairTimeout {std::chrono::seconds(660)};
+    std::chrono::milliseconds healthTimeout {std::chrono::seconds(5)};
     qint64 maxResponseBytes = 8 * 1024 * 1024;
 };
 
 // Sends the requests the engine plans to the agent and classifies each answer.
-// Every lane has its own QNetworkAccessManager, so a lane's connections are never
-// shared with (or queued behind) another lane's.
-class AgentClient : public QObject
+// QNetworkAccessManager opens at most six connections per host and queues the rest,
+// so the client spreads requests over as many managers as it takes for every request
+// in flight to have a connection of its own.
+class AgentClient : public RequestSender
 {
     Q_OBJECT
 
 public:
-    static constexpr int RequestsPerLane = 6;
+    static constexpr int RequestsPerManager = 6;
 
     explicit AgentClient(ClientSettings settings, QObject* parent = nullptr);
     ~AgentClient() override;
@@ -43,32 +44,28 @@ public:
 
     // Sends the request that record describes (prompt, model, endpoint, workflow).
     // record.id must be unique among requests in flight.
-    void send(RequestRecord record, int lane = 0);
-    void cancel(quint64 id);
-    void cancelAll();
-    int inFlight() const { return int(m_pending.size()); }
-
-    void probeHealth();
+    void send(RequestRecord record) override;
+    void cancel(quint64 id) override;
+    void cancelAll() override;
+    int inFlight() const override { return int(m_pending.size()); }
+    void probeHealth() override;
 
     static QByteArray chatBody(const QString& message, Model model);
     QUrl requestUrl(const RequestRecord& record) const;
 
-Q_SIGNALS:
-    void requestSent(const aimload::RequestRecord& record);
-    void requestFinished(const aimload::RequestRecord& record);
-    void healthChecked(bool healthy, const QString& error);
-
 private:
     struct Pending;
 
-    QNetworkAccessManager* manager(int lane);
+    QNetworkAccessManager* freeManager();
     void markSent(QNetworkReply* reply);
     void onFinished(QNetworkReply* reply);
+    void classifyAnswer(QNetworkReply* reply, const QByteArray& body, RequestRecord& record) const;
     void finish(QNetworkReply* reply, Outcome forced, const QString& reason);
     void onHealthFinished(QNetworkReply* reply, QTimer* deadline);
 
     ClientSettings m_settings;
     std::vector<QNetworkAccessManager*> m_managers;
+    QHash<QNetworkAccessManager*, int> m_load;
     QHash<QNetworkReply*, std::shared_ptr<Pending>> m_pending;
     QHash<quint64, QNetworkReply*> m_byId;
     QElapsedTimer m_monotonic;

@@ -11,12 +11,17 @@
 
 namespace aimload {
 
-enum class Model { A, B };
+enum class Model
+{
+    A,
+    B
+};
 
 QChar modelLetter(Model model);
 QString modelLabel(Model model); // "Model A"
 
-enum class Outcome {
+enum class Outcome
+{
     Pending,
     Ok,
     HttpError,

@@ -1,0 +1,330 @@
+#include "agent/agentclient.h"
+
+#include "agent/responseparser.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QTimer>
+#include <QUrlQuery>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcClient, "aimload.client", QtWarningMsg)
+
+namespace aimload {
+
+struct AgentClient::Pending
+{
+    RequestRecord record;
+    QNetworkAccessManager* manager = nullptr;
+    QTimer* deadline = nullptr;
+    qint64 queuedNs = 0;
+    qint64 leftNs = -1;
+    qint64 bytesReceived = 0;
+    Outcome forced = Outcome::Pending;
+    QString forcedReason;
+};
+
+namespace {
+
+QNetworkRequest baseRequest(const QUrl& url)
+{
+    QNetworkRequest request(url);
+    // A redirect is recorded, never followed: following it would turn the POST into a
+    // GET or send it somewhere the presenter did not choose.
+    request.setAttribute(
+        QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    request.setAttribute(QNetworkRequest::Http2AllowedAttribute, url.scheme() == u"https"_s);
+    request.setAttribute(QNetworkRequest::Http2CleartextAllowedAttribute, false);
+    request.setAttribute(
+        QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
+    request.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
+    request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
+    request.setHeader(
+        QNetworkRequest::UserAgentHeader, QByteArrayLiteral("aimload/" AIMLOAD_VERSION));
+    request.setRawHeader(QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json"));
+    return request;
+}
+
+bool isNetworkLevel(QNetworkReply::NetworkError error)
+{
+    return error != QNetworkReply::NoError && int(error) < 200;
+}
+
+QString statusLine(int status, const QString& reason)
+{
+    return reason.isEmpty() ? u"HTTP %1"_s.arg(status) : u"HTTP %1 %2"_s.arg(status).arg(reason);
+}
+
+QString connectionError(QNetworkReply* reply, int status, qint64 bytes)
+{
+    switch (reply->error()) {
+    case QNetworkReply::ConnectionRefusedError:
+        return u"connection refused by %1"_s.arg(reply->url().authority());
+    case QNetworkReply::HostNotFoundError:
+        return u"host %1 not found"_s.arg(reply->url().host());
+    case QNetworkReply::RemoteHostClosedError:
+        if (status != 0)
+            return u"connection closed mid-answer (HTTP %1, %2 bytes received)"_s.arg(status).arg(
+                bytes);
+        return u"connection closed by the agent before it answered"_s;
+    default:
+        return reply->errorString();
+    }
+}
+
+} // namespace
+
+AgentClient::AgentClient(ClientSettings settings, QObject* parent)
+    : RequestSender(parent)
+    , m_settings(std::move(settings))
+{
+    m_monotonic.start();
+}
+
+AgentClient::~AgentClient()
+{
+    // Replies still in flight are aborted without emitting: whoever destroys the client
+    // no longer listens.
+    const auto replies = m_pending.keys();
+    for (QNetworkReply* reply : replies) {
+        reply->disconnect(this);
+        reply->abort();
+    }
+}
+
+QByteArray AgentClient::chatBody(const QString& message, Model model)
+{
+    const QJsonObject body {
+        {u"message"_s, message},
+        {u"model"_s, QString(modelLetter(model))},
+    };
+    return QJsonDocument(body).toJson(QJsonDocument::Compact);
+}
+
+QUrl AgentClient::requestUrl(const RequestRecord& record) const
+{
+    QUrl url = m_settings.baseUrl;
+    QString path = url.path();
+    while (path.endsWith(u'/'))
+        path.chop(1);
+    url.setPath(path + endpointPath(record.endpoint));
+    if (record.endpoint == Endpoint::Repair) {
+        QUrlQuery query;
+        query.addQueryItem(u"model"_s, QString(modelLetter(record.model)));
+        if (!record.workflow.isEmpty())
+            query.addQueryItem(
+                u"workflow"_s, QString::fromLatin1(QUrl::toPercentEncoding(record.workflow)));
+        url.setQuery(query.query(QUrl::FullyEncoded), QUrl::StrictMode);
+    }
+    return url;
+}
+
+QNetworkAccessManager* AgentClient::freeManager()
+{
+    for (QNetworkAccessManager* manager : m_managers) {
+        if (m_load.value(manager) < RequestsPerManager)
+            return manager;
+    }
+    auto* manager = new QNetworkAccessManager(this);
+    manager->setAutoDeleteReplies(false);
+    manager->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+    m_managers.push_back(manager);
+    qCDebug(lcClient) << "opened network manager" << m_managers.size();
+    return manager;
+}
+
+void AgentClient::send(RequestRecord record)
+{
+    auto pending = std::make_shared<Pending>();
+    pending->queuedNs = m_monotonic.nsecsElapsed();
+    pending->manager = freeManager();
+    m_load[pending->manager] += 1;
+
+    QNetworkRequest request = baseRequest(requestUrl(record));
+    QNetworkReply* reply = nullptr;
+    if (record.endpoint == Endpoint::Chat) {
+        request.setHeader(
+            QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+        reply = pending->manager->post(request, chatBody(record.message, record.model));
+    } else {
+        request.setHeader(QNetworkRequest::ContentLengthHeader, 0);
+        reply = pending->manager->post(request, QByteArray());
+    }
+
+    const auto timeout
+        = record.endpoint == Endpoint::Chat ? m_settings.chatTimeout : m_settings.repairTimeout;
+    record.startedAt = QDateTime::currentDateTimeUtc();
+    pending->record = std::move(record);
+    pending->deadline = new QTimer(reply);
+    pending->deadline->setSingleShot(true);
+    pending->deadline->setTimerType(Qt::CoarseTimer);
+    connect(pending->deadline, &QTimer::timeout, this, [this, reply, timeout] {
+        finish(reply, Outcome::Timeout,
+            u"no complete answer within %1 s"_s.arg(double(timeout.count()) / 1000.0));
+    });
+    pending->deadline->start(timeout);
+
+    m_pending.insert(reply, pending);
+    m_byId.insert(pending->record.id, reply);
+
+    connect(
+        reply, &QNetworkReply::socketStartedConnecting, this, [this, reply] { markSent(reply); });
+    connect(reply, &QNetworkReply::requestSent, this, [this, reply] { markSent(reply); });
+    connect(reply, &QNetworkReply::downloadProgress, this,
+        [this, reply](qint64 received, qint64 total) {
+            const auto it = m_pending.constFind(reply);
+            if (it == m_pending.cend())
+                return;
+            (*it)->bytesReceived = received;
+            if (received > m_settings.maxResponseBytes || total > m_settings.maxResponseBytes)
+                finish(reply, Outcome::InvalidResponse,
+                    u"answer larger than the %1 byte limit"_s.arg(m_settings.maxResponseBytes));
+        });
+    connect(reply, &QNetworkReply::finished, this, [this, reply] { onFinished(reply); });
+}
+
+void AgentClient::markSent(QNetworkReply* reply)
+{
+    const auto it = m_pending.constFind(reply);
+    if (it == m_pending.cend() || (*it)->leftNs >= 0)
+        return;
+
+    (*it)->leftNs = m_monotonic.nsecsElapsed();
+    (*it)->record.startedAt = QDateTime::currentDateTimeUtc();
+    Q_EMIT requestSent((*it)->record);
+}
+
+void AgentClient::cancel(quint64 id)
+{
+    if (QNetworkReply* reply = m_byId.value(id))
+        finish(reply, Outcome::Cancelled, u"cancelled before the agent answered"_s);
+}
+
+void AgentClient::cancelAll()
+{
+    const auto replies = m_pending.keys();
+    for (QNetworkReply* reply : replies)
+        finish(reply, Outcome::Cancelled, u"cancelled before the agent answered"_s);
+}
+
+void AgentClient::finish(QNetworkReply* reply, Outcome forced, const QString& reason)
+{
+    const auto it = m_pending.constFind(reply);
+    if (it == m_pending.cend() || (*it)->forced != Outcome::Pending)
+        return;
+
+    (*it)->forced = forced;
+    (*it)->forcedReason = reason;
+    // abort() emits finished() before it returns, which lands in onFinished().
+    reply->abort();
+}
+
+void AgentClient::onFinished(QNetworkReply* reply)
+{
+    const std::shared_ptr<Pending> pending = m_pending.take(reply);
+    if (!pending)
+        return;
+    m_byId.remove(pending->record.id);
+    m_load[pending->manager] -= 1;
+    pending->deadline->stop();
+    reply->deleteLater();
+
+    const qint64 endNs = m_monotonic.nsecsElapsed();
+    const qint64 leftNs = pending->leftNs >= 0 ? pending->leftNs : pending->queuedNs;
+    RequestRecord record = std::move(pending->record);
+    record.latencyMs = double(endNs - leftNs) / 1e6;
+    record.httpStatus = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QByteArray body = pending->forced == Outcome::Pending ? reply->readAll() : QByteArray();
+    record.responseBytes = std::max<qint64>(body.size(), pending->bytesReceived);
+
+    if (pending->forced != Outcome::Pending) {
+        record.outcome = pending->forced;
+        record.error = pending->forcedReason;
+    } else if (isNetworkLevel(reply->error())) {
+        record.outcome = Outcome::ConnectionError;
+        record.error = connectionError(reply, record.httpStatus, record.responseBytes);
+    } else {
+        classifyAnswer(reply, body, record);
+    }
+    record.body = body;
+
+    qCDebug(lcClient) << "request" << record.id << outcomeName(record.outcome) << record.httpStatus
+                      << record.latencyMs << "ms";
+    Q_EMIT requestFinished(record);
+}
+
+void AgentClient::classifyAnswer(
+    QNetworkReply* reply, const QByteArray& body, RequestRecord& record) const
+{
+    const int status = record.httpStatus;
+    const QString reason = QString::fromUtf8(
+        reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray());
+    if (status >= 300 && status < 400) {
+        const QUrl target = reply->url().resolved(
+            QUrl::fromEncoded(reply->rawHeader(QByteArrayLiteral("Location"))));
+        record.outcome = Outcome::HttpError;
+        record.redirectTarget = target.toString();
+        record.error = u"%1 redirect to %2 (not followed)"_s.arg(
+            statusLine(status, reason), record.redirectTarget);
+        return;
+    }
+    if (status < 200 || status >= 300) {
+        ResponseParser::parseErrorDetail(body, record);
+        record.outcome = Outcome::HttpError;
+        record.error = record.detail.isEmpty()
+            ? statusLine(status, reason)
+            : u"%1: %2"_s.arg(statusLine(status, reason), record.detail);
+        return;
+    }
+
+    const ResponseParser::Result result = ResponseParser::parseSuccess(body, record);
+    record.outcome = result.outcome;
+    record.error = result.error;
+}
+
+void AgentClient::probeHealth()
+{
+    QUrl url = m_settings.baseUrl;
+    QString path = url.path();
+    while (path.endsWith(u'/'))
+        path.chop(1);
+    url.setPath(path + u"/health"_s);
+
+    QNetworkReply* reply = freeManager()->get(baseRequest(url));
+    auto* deadline = new QTimer(reply);
+    deadline->setSingleShot(true);
+    connect(deadline, &QTimer::timeout, reply, &QNetworkReply::abort);
+    deadline->start(m_settings.healthTimeout);
+    connect(reply, &QNetworkReply::finished, this,
+        [this, reply, deadline] { onHealthFinished(reply, deadline); });
+}
+
+void AgentClient::onHealthFinished(QNetworkReply* reply, QTimer* deadline)
+{
+    reply->deleteLater();
+    const bool timedOut = !deadline->isActive();
+    deadline->stop();
+
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (status == 200) {
+        Q_EMIT healthChecked(true, QString());
+        return;
+    }
+
+    QString error;
+    if (timedOut)
+        error = u"%1 did not answer within %2 s"_s.arg(reply->url().toString())
+                    .arg(double(m_settings.healthTimeout.count()) / 1000.0);
+    else if (status != 0)
+        error = u"%1 answered HTTP %2"_s.arg(reply->url().toString()).arg(status);
+    else
+        error = u"%1: %2"_s.arg(reply->url().toString(), connectionError(reply, 0, 0));
+    Q_EMIT healthChecked(false, error);
+}
+
+} // namespace aimload
