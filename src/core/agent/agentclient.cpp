@@ -152,8 +152,9 @@ void AgentClient::send(RequestRecord record)
             QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
         reply = pending->manager->post(request, chatBody(record.message, record.model));
     } else {
+        // A custom verb, because post() would label the empty body as a form.
         request.setHeader(QNetworkRequest::ContentLengthHeader, 0);
-        reply = pending->manager->post(request, QByteArray());
+        reply = pending->manager->sendCustomRequest(request, QByteArrayLiteral("POST"));
     }
 
     const auto timeout

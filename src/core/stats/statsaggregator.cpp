@@ -129,7 +129,7 @@ QString StatsAggregator::summaryTable() const
             widths[i] = std::max(widths[i], line.at(i).size());
     }
 
-    const auto format = [&widths](const QStringList& line) {
+    const auto format = [&widths](const QStringList& line) -> QString {
         QString text;
         for (qsizetype i = 0; i < line.size(); ++i) {
             const bool left = i < 2;
