@@ -146,6 +146,9 @@ void AgentClient::send(RequestRecord record)
     m_load[pending->manager] += 1;
 
     QNetworkRequest request = baseRequest(requestUrl(record));
+    if (!record.traceId.isEmpty())
+        request.setRawHeader(QByteArrayLiteral("traceparent"),
+            "00-" + record.traceId.toLatin1() + '-' + record.spanId.toLatin1() + "-01");
     QNetworkReply* reply = nullptr;
     if (record.endpoint == Endpoint::Chat) {
         request.setHeader(

@@ -65,6 +65,8 @@ struct RequestRecord
     int toolCallCount = 0;
     QStringList toolNames;
     QString detail; // first 200 characters of the agent's error detail
+    QString traceId; // W3C trace context: 32 hex digits, one trace per cycle; empty when off
+    QString spanId; // 16 hex digits, one span per request
     QByteArray body; // the answer as received (bounded by the client's cap)
 
     bool finished() const { return outcome != Outcome::Pending; }

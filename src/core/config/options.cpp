@@ -131,6 +131,11 @@ QList<OptionSpec> optionSpecs()
             [](Options& o, const QString&) {
                 return o.waitHealthy = false, QString();
             }},
+        {u"no-trace-context"_s, {},
+            u"Send no W3C traceparent header (default: one trace per cycle)."_s,
+            [](Options& o, const QString&) {
+                return o.traceContext = false, QString();
+            }},
         {u"users"_s, u"N"_s, u"Independent users, each on its own pacing grid (default 1)."_s,
             [](Options& o, const QString& v) {
                 return setInt(o.users, v, 1, 10000);
@@ -243,6 +248,8 @@ private:
             options.headless = defaults.headless;
         else if (name == u"no-wait-healthy")
             options.waitHealthy = defaults.waitHealthy;
+        else if (name == u"no-trace-context")
+            options.traceContext = defaults.traceContext;
         else if (name == u"simulate")
             options.simulate = defaults.simulate;
     }
@@ -271,16 +278,20 @@ private:
 QString unknownOption(const Parser& parser, const QString& name, const QString& where)
 {
     const QString suggestion = parser.closest(name);
-    return u"unknown option '%1'%2; %3"_s.arg(name, where,
+    return u"unknown option '--%1'%2; %3"_s.arg(name, where,
         suggestion.isEmpty() ? u"run aimload --help for the accepted options"_s
                              : u"did you mean --%1?"_s.arg(suggestion));
 }
 
-QString applyConfigFile(const Parser& parser, const QString& path, Options& options)
+QString applyConfigFile(
+    const Parser& parser, const QString& path, const Source& source, Options& options)
 {
     QFile file(path);
-    if (!file.open(QIODevice::ReadOnly | QIODevice::Text))
-        return u"--config '%1': cannot read the file: %2"_s.arg(path, file.errorString());
+    if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) {
+        const QString origin
+            = source.label.isEmpty() ? QString() : u" (from %1)"_s.arg(source.label);
+        return u"--config '%1'%2: cannot read the file: %3"_s.arg(path, origin, file.errorString());
+    }
 
     QTextStream stream(&file);
     int lineNumber = 0;
@@ -346,7 +357,8 @@ OptionsParser::Result OptionsParser::parse(
     Result result;
     const auto fail = [&result](const QString& error) {
         result.action = Action::Error;
-        result.error = error;
+        // A value with a line break would otherwise split the one-line message.
+        result.error = QString(error).replace(u'\r', u"\\r"_s).replace(u'\n', u"\\n"_s);
         return result;
     };
 
@@ -377,7 +389,7 @@ OptionsParser::Result OptionsParser::parse(
         }
         const OptionSpec* spec = parser.find(name);
         if (!spec)
-            return fail(unknownOption(parser, u"--"_s + name, QString()));
+            return fail(unknownOption(parser, name, QString()));
         if (spec->valueName.isEmpty()) {
             if (value)
                 return fail(u"--%1 takes no value; write --%1 alone"_s.arg(name));
@@ -392,11 +404,15 @@ OptionsParser::Result OptionsParser::parse(
         items.append({spec, *value});
     }
 
-    if (result.options.configFile.isEmpty())
+    Source configSource;
+    if (result.options.configFile.isEmpty()) {
         result.options.configFile = environment.value(u"AIMLOAD_CONFIG"_s);
+        configSource.label = u"AIMLOAD_CONFIG"_s;
+    }
     Options& options = result.options;
     if (!options.configFile.isEmpty()) {
-        if (const QString error = applyConfigFile(parser, options.configFile, options);
+        if (const QString error
+            = applyConfigFile(parser, options.configFile, configSource, options);
             !error.isEmpty())
             return fail(error);
     }

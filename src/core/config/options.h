@@ -28,6 +28,7 @@ struct Options
     std::chrono::milliseconds chatTimeout {std::chrono::seconds(660)};
     std::chrono::milliseconds repairTimeout {std::chrono::seconds(660)};
     bool waitHealthy = true;
+    bool traceContext = true;
     int users = 1;
     double spawnRate = 1.0;
     std::optional<std::chrono::milliseconds> runTime;

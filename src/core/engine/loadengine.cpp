@@ -25,6 +25,18 @@ quint64 splitMix64(quint64 x)
     return x ^ (x >> 31);
 }
 
+QString randomHex(std::mt19937_64& rng, int digits)
+{
+    QString hex;
+    while (hex.size() < digits)
+        hex += QString::number(rng(), 16).rightJustified(16, u'0');
+    hex.truncate(digits);
+    // All zeros is an invalid id in W3C trace context.
+    if (hex.count(u'0') == digits)
+        hex[digits - 1] = u'1';
+    return hex;
+}
+
 } // namespace
 
 struct LoadEngine::User
@@ -50,6 +62,7 @@ EngineSettings EngineSettings::fromOptions(const Options& options, quint64 seed)
     settings.runTime = options.runTime;
     settings.cycles = options.cycles;
     settings.waitHealthy = options.waitHealthy;
+    settings.traceContext = options.traceContext;
     settings.seed = seed;
     return settings;
 }
@@ -64,6 +77,7 @@ LoadEngine::LoadEngine(
     , m_healthTimer(clock->createTimer())
     , m_spawnTimer(clock->createTimer())
     , m_runTimer(clock->createTimer())
+    , m_traceRng(std::random_device {}())
 {
     connect(m_sender, &RequestSender::healthChecked, this, &LoadEngine::onHealthChecked);
     connect(m_sender, &RequestSender::requestFinished, this, &LoadEngine::onRequestFinished);
@@ -203,6 +217,10 @@ void LoadEngine::startCycle(User& user, qint64 slot, qint64 scheduledNs)
     cycle.scheduledNs = scheduledNs;
     cycle.startedAt = m_clock->wallNow();
     cycle.prompt = m_pool.pick(user.rng);
+    // Trace ids come from their own generator so that --seed repeats the prompt
+    // sequence while every run still gets traces of its own.
+    if (m_settings.traceContext)
+        cycle.traceId = randomHex(m_traceRng, 32);
     user.cycle = cycle;
     ++user.cyclesStarted;
     Q_EMIT cycleStarted(cycle);
@@ -232,6 +250,10 @@ void LoadEngine::sendRequest(User& user, Model model)
     record.endpoint = cycle.prompt.endpoint;
     record.workflow = cycle.prompt.workflow;
     record.startedAt = m_clock->wallNow();
+    if (!cycle.traceId.isEmpty()) {
+        record.traceId = cycle.traceId;
+        record.spanId = randomHex(m_traceRng, 16);
+    }
 
     user.pendingIds.append(record.id);
     ++m_inFlight;

@@ -28,6 +28,7 @@ struct EngineSettings
     std::optional<std::chrono::milliseconds> runTime;
     std::optional<int> cycles;
     bool waitHealthy = true;
+    bool traceContext = true;
     quint64 seed = 0;
     std::chrono::milliseconds healthRetryFirst {std::chrono::seconds(1)};
     std::chrono::milliseconds healthRetryMax {std::chrono::seconds(30)};
@@ -45,6 +46,7 @@ struct CycleInfo
     qint64 startedNs = 0;
     qint64 scheduledNs = 0; // the grid point; equals startedNs for a triggered cycle
     QDateTime startedAt;
+    QString traceId; // empty when trace context is off
     Prompt prompt;
     int failures = 0;
     int cancelled = 0;
@@ -131,6 +133,7 @@ private:
     std::unique_ptr<ClockTimer> m_healthTimer;
     std::unique_ptr<ClockTimer> m_spawnTimer;
     std::unique_ptr<ClockTimer> m_runTimer;
+    std::mt19937_64 m_traceRng;
     int m_healthAttempts = 0;
     int m_spawned = 0;
     qint64 m_gridStartNs = 0;
