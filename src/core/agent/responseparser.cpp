@@ -5,6 +5,8 @@
 #include <QJsonObject>
 #include <QJsonParseError>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace aimload {
@@ -109,7 +111,11 @@ void ResponseParser::parseErrorDetail(const QByteArray& body, RequestRecord& rec
         detail = compactJson(QJsonDocument(value.toObject()));
     else
         detail = QString::fromUtf8(body.left(4 * DetailLimit)).simplified();
-    record.detail = detail.left(DetailLimit);
+    qsizetype length = std::min<qsizetype>(detail.size(), DetailLimit);
+    // Never cut an emoji or other surrogate pair in half.
+    if (length > 0 && length < detail.size() && detail.at(length - 1).isHighSurrogate())
+        --length;
+    record.detail = detail.left(length);
 }
 
 } // namespace aimload

@@ -47,6 +47,9 @@ std::optional<std::chrono::milliseconds> parseDuration(const QString& text)
         lastWasBare = match.capturedView(2).isEmpty();
         position = match.capturedEnd(0);
         ++parts;
+        // "1h 30m" reads as "1h30m"; a space after a bare number ("1 2") stays an error.
+        while (!lastWasBare && position < trimmed.size() && trimmed.at(position).isSpace())
+            ++position;
     }
     // A bare number is seconds, but only on its own: "1h30" is a typo, not 1h30s.
     if (lastWasBare && parts > 1)

@@ -11,7 +11,7 @@ namespace aimload {
 // "1h30m", "2d". Negative values and unknown units are refused.
 std::optional<std::chrono::milliseconds> parseDuration(const QString& text);
 
-// The shortest exact spelling parseDuration() reads back: "12m", "1h30m", "2.5s".
+// An exact spelling that parseDuration() reads back: "12m", "1h30m", "2.5s", "1m30s".
 QString formatDuration(std::chrono::milliseconds duration);
 
 // Seconds with one decimal for log lines: "8.2s", "0.0s".

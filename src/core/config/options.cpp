@@ -3,6 +3,7 @@
 #include "config/duration.h"
 
 #include <QFile>
+#include <QRegularExpression>
 #include <QTextStream>
 
 #include <functional>
@@ -46,14 +47,19 @@ QString setInt(int& target, const QString& value, int low, int high)
     return {};
 }
 
+QString plain(double number)
+{
+    return QString::number(number, 'g', 15);
+}
+
 QString setDouble(double& target, const QString& value, double low, double high, bool openLow)
 {
     bool ok = false;
     const double number = value.trimmed().toDouble(&ok);
     if (!ok || !std::isfinite(number) || number > high || number < low
         || (openLow && number == low))
-        return openLow ? u"a number greater than %1 and at most %2"_s.arg(low).arg(high)
-                       : u"a number from %1 to %2"_s.arg(low).arg(high);
+        return openLow ? u"a number greater than %1 and at most %2"_s.arg(plain(low), plain(high))
+                       : u"a number from %1 to %2"_s.arg(plain(low), plain(high));
     target = number;
     return {};
 }
@@ -309,6 +315,10 @@ QString applyConfigFile(
         if (key.startsWith(u"--"))
             key = key.mid(2);
         QString value = line.mid(equals + 1).trimmed();
+        // A comment may follow an unquoted value after white space: "pacing = 12m  # slow".
+        static const QRegularExpression trailingComment(u"\\s+#.*$"_s);
+        if (!value.startsWith(u'"'))
+            value.remove(trailingComment);
         if (value.size() >= 2 && value.startsWith(u'"') && value.endsWith(u'"'))
             value = value.mid(1, value.size() - 2);
         const OptionSpec* spec = parser.find(key);
