@@ -14,6 +14,9 @@ set -euo pipefail
 #   libqt6opengl6-dev   Qt6Charts' CMake config requires Qt6OpenGL
 #   qt6-websockets-dev  Qt6HttpServer's CMake config requires Qt6WebSockets
 #   libqt6sql6-sqlite   the QSQLITE driver plugin
+# python3-yaml, desktop-file-utils and appstream are for tests/packaging: a YAML parser
+# for the compose and Kubernetes files, and the validators of the desktop entry and the
+# AppStream metadata.
 packages=(
     build-essential
     cmake
@@ -28,6 +31,9 @@ packages=(
     python3-fastapi
     python3-uvicorn
     procps
+    python3-yaml
+    desktop-file-utils
+    appstream
 )
 
 is_installed() {
