@@ -131,6 +131,11 @@ as_aimload
 log "aimload --headless --simulate --sim-speed 1000 --cycles 1 (with the image's ENV)"
 command=(/usr/bin/aimload --headless --simulate --sim-speed 1000 --cycles 1)
 as_aimload
+if "$binary" --help | grep -q -- '--db '; then
+    log "the journal, written through the QSQLITE plugin at headless mode's default path"
+    [[ -s $root/var/lib/aimload/aimload.db ]] || exit 1
+    ls -ln "$root/var/lib/aimload"
+fi
 
 if "$binary" --help | grep -q -- '--web-port'; then
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
