@@ -224,6 +224,9 @@ void LoadEngine::startCycle(User& user, qint64 slot, qint64 scheduledNs)
     user.cycle = cycle;
     ++user.cyclesStarted;
     Q_EMIT cycleStarted(cycle);
+    // A slot connected to cycleStarted may have stopped the run, which closed this cycle.
+    if (m_ending)
+        return;
 
     // In parallel mode Model B goes out right after Model A; in sequential mode it goes
     // when A has finished. Either way B waits in toSend, so a sender that answers at
@@ -258,6 +261,14 @@ void LoadEngine::sendRequest(User& user, Model model)
     user.pendingIds.append(record.id);
     ++m_inFlight;
     Q_EMIT requestStarted(record);
+    // A slot connected to requestStarted may have stopped the run before the sender knew
+    // of this request: it never leaves, and ends cancelled like the others.
+    if (m_ending) {
+        record.outcome = Outcome::Cancelled;
+        record.error = tr("cancelled before it was sent");
+        onRequestFinished(record);
+        return;
+    }
     m_sender->send(record);
 }
 
