@@ -140,14 +140,17 @@ fi
 if "$binary" --help | grep -q -- '--web-port'; then
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     log "aimload as the image runs it, LOCUST_WEB_PORT=$port; HEALTHCHECK; SIGTERM"
-    command=(/usr/bin/aimload --headless --simulate --sim-speed 1000 --pacing 1h)
-    as_aimload LOCUST_WEB_PORT="$port" &
+    # Started directly, not through as_aimload: $! must be aimload itself (env and chroot
+    # exec it), not a subshell that would take the SIGTERM in its place.
+    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${environment[@]}" LOCUST_WEB_PORT="$port" \
+        chroot --userspec="$user_id:$user_id" "$root" \
+        /usr/bin/aimload --headless --simulate --sim-speed 1000 --pacing 1h &
     pid=$!
     healthcheck=$(sed -e ':join' -e '/\\$/ { N; s/\\\n/ /; b join }' "$dockerfile" |
         sed -n 's/^HEALTHCHECK .* CMD //p')
     healthy=no
     for _ in $(seq 50); do
-        if env -i PATH=/usr/bin:/bin "${environment[@]}" LOCUST_WEB_PORT="$port" \
+        if env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${environment[@]}" LOCUST_WEB_PORT="$port" \
             chroot --userspec="$user_id:$user_id" "$root" /bin/sh -c "$healthcheck"; then
             healthy=yes
             break
