@@ -179,16 +179,22 @@ void AgentClient::send(RequestRecord record)
     connect(
         reply, &QNetworkReply::socketStartedConnecting, this, [this, reply] { markSent(reply); });
     connect(reply, &QNetworkReply::requestSent, this, [this, reply] { markSent(reply); });
-    connect(reply, &QNetworkReply::downloadProgress, this,
-        [this, reply](qint64 received, qint64 total) {
-            const auto it = m_pending.constFind(reply);
-            if (it == m_pending.cend())
-                return;
-            (*it)->bytesReceived = received;
-            if (received > m_settings.maxResponseBytes || total > m_settings.maxResponseBytes)
-                finish(reply, Outcome::InvalidResponse,
-                    u"answer larger than the %1 byte limit"_s.arg(m_settings.maxResponseBytes));
-        });
+    const auto enforceCap = [this, reply] {
+        const auto it = m_pending.constFind(reply);
+        if (it == m_pending.cend())
+            return;
+        // Nothing reads the reply before it finishes: what is buffered is what arrived.
+        const qint64 received = reply->bytesAvailable();
+        const qint64 total = reply->header(QNetworkRequest::ContentLengthHeader).toLongLong();
+        (*it)->bytesReceived = received;
+        if (received > m_settings.maxResponseBytes || total > m_settings.maxResponseBytes)
+            finish(reply, Outcome::InvalidResponse,
+                u"answer larger than the %1 byte limit"_s.arg(m_settings.maxResponseBytes));
+    };
+    // Not downloadProgress: Qt emits it at most every 100 ms, time enough for a fast
+    // sender to pile up many times the limit in memory.
+    connect(reply, &QNetworkReply::metaDataChanged, this, enforceCap);
+    connect(reply, &QNetworkReply::readyRead, this, enforceCap);
     connect(reply, &QNetworkReply::finished, this, [this, reply] { onFinished(reply); });
 }
 
