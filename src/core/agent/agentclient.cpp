@@ -166,7 +166,8 @@ void AgentClient::send(RequestRecord record)
     pending->record = std::move(record);
     pending->deadline = new QTimer(reply);
     pending->deadline->setSingleShot(true);
-    pending->deadline->setTimerType(Qt::CoarseTimer);
+    // A coarse timer may fire up to 5% early and cut off an answer still within the limit.
+    pending->deadline->setTimerType(Qt::PreciseTimer);
     connect(pending->deadline, &QTimer::timeout, this, [this, reply, timeout] {
         finish(reply, Outcome::Timeout,
             u"no complete answer within %1 s"_s.arg(double(timeout.count()) / 1000.0));
