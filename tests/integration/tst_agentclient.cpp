@@ -158,7 +158,6 @@ private Q_SLOTS:
     void answered();
     void outcomes_data();
     void outcomes();
-    void unknownHost();
     void longDetailIsCut();
     void responseCap_data();
     void responseCap();
@@ -531,23 +530,6 @@ void TestAgentClient::outcomes()
         QVERIFY2(done.latencyMs >= 295.0 && done.latencyMs <= 400.0,
             qPrintable(QString::number(done.latencyMs)));
     }
-}
-
-void TestAgentClient::unknownHost()
-{
-    // .invalid never resolves (RFC 6761), so nothing leaves the machine.
-    AgentClient client(settingsFor(QUrl(u"http://aimload-nonexistent.invalid:1"_s)));
-    QSignalSpy finished(&client, &AgentClient::requestFinished);
-
-    client.send(chatRecord(3));
-    QVERIFY(finished.wait(WaitMs));
-
-    QCOMPARE(finished.size(), 1);
-    const RequestRecord done = recordAt(finished, 0);
-    QCOMPARE(outcomeOf(done), u"connection_error"_s);
-    QCOMPARE(done.httpStatus, 0);
-    QVERIFY2(done.error.contains(u"not found"_s), qPrintable(done.error));
-    QVERIFY2(done.error.contains(u"aimload-nonexistent.invalid"_s), qPrintable(done.error));
 }
 
 void TestAgentClient::longDetailIsCut()
