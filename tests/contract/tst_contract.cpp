@@ -195,7 +195,7 @@ void ContractTest::binaryRunsPairedCycles()
     aimload.setProcessEnvironment(environment);
     aimload.start(QStringLiteral(AIMLOAD_BINARY),
         {u"--headless"_s, u"--host"_s, m_url.toString(), u"--cycles"_s, u"6"_s, u"--pacing"_s,
-            u"0.2"_s, u"--seed"_s, u"7"_s});
+            u"0.2"_s, u"--seed"_s, u"7"_s, u"--no-db"_s});
     QVERIFY(aimload.waitForFinished(30000));
     const QByteArray output = aimload.readAllStandardOutput();
     QVERIFY2(aimload.exitCode() == 0, output.constData());

@@ -59,6 +59,18 @@ QString field(const Options& options, const QString& name)
         return QString::number(options.simFailureRate);
     if (name == u"exit-code-on-error")
         return QString::number(options.exitCodeOnError);
+    if (name == u"db")
+        return options.dbPath;
+    if (name == u"no-db")
+        return options.useDb ? u"false"_s : u"true"_s;
+    if (name == u"fresh")
+        return options.fresh ? u"true"_s : u"false"_s;
+    if (name == u"web-port")
+        return optional(options.webPort);
+    if (name == u"web-host")
+        return options.webHost;
+    if (name == u"web-token")
+        return options.webToken;
     return u"<unknown option %1>"_s.arg(name);
 }
 
@@ -159,6 +171,12 @@ void TestOptions::defaults_data()
     QTest::newRow("simSpeed") << u"sim-speed"_s << u"1"_s;
     QTest::newRow("simFailureRate") << u"sim-failure-rate"_s << u"0.03"_s;
     QTest::newRow("exitCodeOnError") << u"exit-code-on-error"_s << u"0"_s;
+    QTest::newRow("db") << u"db"_s << QString();
+    QTest::newRow("noDb") << u"no-db"_s << u"false"_s;
+    QTest::newRow("fresh") << u"fresh"_s << u"false"_s;
+    QTest::newRow("webPort") << u"web-port"_s << u"none"_s;
+    QTest::newRow("webHost") << u"web-host"_s << u"127.0.0.1"_s;
+    QTest::newRow("webToken") << u"web-token"_s << QString();
 }
 
 void TestOptions::defaults()
@@ -193,7 +211,15 @@ void TestOptions::optionRows(bool withFlags)
         row("noWaitHealthy", u"no-wait-healthy"_s, u"AIMLOAD_NO_WAIT_HEALTHY"_s, {}, u"true"_s);
         row("simulate", u"simulate"_s, u"AIMLOAD_SIMULATE"_s, {}, u"true"_s);
         row("noTraceContext", u"no-trace-context"_s, u"AIMLOAD_NO_TRACE_CONTEXT"_s, {}, u"true"_s);
+        row("noDb", u"no-db"_s, u"AIMLOAD_NO_DB"_s, {}, u"true"_s);
+        row("fresh", u"fresh"_s, u"AIMLOAD_FRESH"_s, {}, u"true"_s);
     }
+    row("db", u"db"_s, u"AIMLOAD_DB"_s, u"/data/aimload.db"_s, u"/data/aimload.db"_s);
+    row("webPort", u"web-port"_s, u"AIMLOAD_WEB_PORT"_s, u"8089"_s, u"8089"_s);
+    row("webPortAny", u"web-port"_s, u"AIMLOAD_WEB_PORT"_s, u"0"_s, u"0"_s);
+    row("webHostAny", u"web-host"_s, u"AIMLOAD_WEB_HOST"_s, u"0.0.0.0"_s, u"0.0.0.0"_s);
+    row("webHostIpv6", u"web-host"_s, u"AIMLOAD_WEB_HOST"_s, u"::1"_s, u"::1"_s);
+    row("webToken", u"web-token"_s, u"AIMLOAD_WEB_TOKEN"_s, u"s3cret-token"_s, u"s3cret-token"_s);
     row("host", u"host"_s, u"AIMLOAD_HOST"_s, u"http://localhost:8001"_s,
         u"http://localhost:8001"_s);
     row("hostHttps", u"host"_s, u"AIMLOAD_HOST"_s, u"https://agent.example/ai"_s,
@@ -501,6 +527,11 @@ void TestOptions::errors_data()
         {u"--exit-code-on-error '256'"_s, u"whole number from 0 to 255"_s});
     cli("exitCodeNegative", {u"--exit-code-on-error=-1"_s},
         {u"--exit-code-on-error"_s, u"from 0 to 255"_s});
+    cli("webPortTooHigh", {u"--web-port"_s, u"65536"_s},
+        {u"--web-port '65536'"_s, u"whole number from 0 to 65535"_s});
+    cli("webHostName", {u"--web-host"_s, u"example.org"_s},
+        {u"--web-host 'example.org'"_s, u"an IP address"_s});
+    cli("dbEmpty", {u"--db="_s}, {u"--db"_s, u"path"_s});
     cli("cyclesZero", {u"--cycles"_s, u"0"_s}, {u"--cycles '0'"_s, u"whole number from 1"_s});
     cli("seedNegative", {u"--seed"_s, u"-1"_s}, {u"--seed '-1'"_s, u"whole number from 0"_s});
     cli("seedTooLarge", {u"--seed"_s, u"18446744073709551616"_s}, {u"--seed"_s, u"whole number"_s});
@@ -510,6 +541,10 @@ void TestOptions::errors_data()
     cli("configUnreadable", {u"--config"_s, u"/nonexistent/aimload.conf"_s},
         {u"--config '/nonexistent/aimload.conf'"_s, u"cannot read"_s});
 
+    env("envLocustWebPortBad", u"LOCUST_WEB_PORT=http"_s,
+        {u"--web-port 'http'"_s, u"0 to 65535"_s, u"LOCUST_WEB_PORT"_s});
+    env("envWebTokenShortHidden", u"AIMLOAD_WEB_TOKEN=abc"_s,
+        {u"--web-token (hidden)"_s, u"at least 8 characters"_s, u"AIMLOAD_WEB_TOKEN"_s});
     env("envPacingZero", u"AIMLOAD_PACING=0"_s,
         {u"--pacing '0'"_s, durationForm, u"AIMLOAD_PACING"_s});
     env("envPacingBareAfterUnit", u"AIMLOAD_PACING=1h30"_s,
@@ -608,8 +643,9 @@ void TestOptions::helpListsEveryOption_data()
         u"--chat-timeout DURATION"_s, u"--repair-timeout DURATION"_s, u"--no-wait-healthy"_s,
         u"--no-trace-context"_s, u"--users N"_s, u"--spawn-rate R"_s, u"--run-time DURATION"_s,
         u"--cycles N"_s, u"--simulate"_s, u"--sim-speed X"_s, u"--sim-failure-rate P"_s,
-        u"--exit-code-on-error N"_s, u"--version"_s, u"--help"_s, u"AI_AGENT_URL"_s,
-        u"AIMLOAD_<OPTION>"_s, u"AIMLOAD_CONFIG"_s};
+        u"--exit-code-on-error N"_s, u"--db PATH"_s, u"--no-db"_s, u"--fresh"_s,
+        u"--web-port PORT"_s, u"--web-host ADDRESS"_s, u"--web-token TOKEN"_s, u"--version"_s,
+        u"--help"_s, u"AI_AGENT_URL"_s, u"AIMLOAD_<OPTION>"_s, u"AIMLOAD_CONFIG"_s};
     for (const QString& text : expected)
         QTest::newRow(qPrintable(text.section(u' ', 0, 0))) << text;
 }

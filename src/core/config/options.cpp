@@ -3,6 +3,7 @@
 #include "config/duration.h"
 
 #include <QFile>
+#include <QHostAddress>
 #include <QRegularExpression>
 #include <QTextStream>
 
@@ -23,6 +24,7 @@ struct OptionSpec
     QString valueName; // empty for a flag
     QString help;
     Setter set;
+    bool secret = false; // never echoed in an error
 };
 
 const QString DurationForm
@@ -74,6 +76,16 @@ std::optional<bool> readBool(const QString& value)
     return std::nullopt;
 }
 
+// A flag's setter gets "1" when the flag is given (or set true from the environment or a
+// config file) and "0" when set false there.
+Setter flag(bool Options::*member, bool valueWhenGiven)
+{
+    return [member, valueWhenGiven](Options& options, const QString& value) {
+        options.*member = value == u"1" ? valueWhenGiven : !valueWhenGiven;
+        return QString();
+    };
+}
+
 QString setHost(Options& options, const QString& value)
 {
     const QUrl url(value.trimmed(), QUrl::StrictMode);
@@ -91,9 +103,7 @@ QList<OptionSpec> optionSpecs()
     using std::chrono::milliseconds;
     return {
         {u"headless"_s, {}, u"Run without a window; log to stdout."_s,
-            [](Options& o, const QString&) {
-                return o.headless = true, QString();
-            }},
+            flag(&Options::headless, true)},
         {u"host"_s, u"URL"_s,
             u"The agent's base URL (default http://ai-agent:8001, or AI_AGENT_URL)."_s, setHost},
         {u"prompts"_s, u"FILE"_s, u"Load the prompt pool from FILE instead of the built-in one."_s,
@@ -134,14 +144,10 @@ QList<OptionSpec> optionSpecs()
                 return setDuration(o.repairTimeout, v);
             }},
         {u"no-wait-healthy"_s, {}, u"Start the first cycle without waiting for GET /health."_s,
-            [](Options& o, const QString&) {
-                return o.waitHealthy = false, QString();
-            }},
+            flag(&Options::waitHealthy, false)},
         {u"no-trace-context"_s, {},
             u"Send no W3C traceparent header (default: one trace per cycle)."_s,
-            [](Options& o, const QString&) {
-                return o.traceContext = false, QString();
-            }},
+            flag(&Options::traceContext, false)},
         {u"users"_s, u"N"_s, u"Independent users, each on its own pacing grid (default 1)."_s,
             [](Options& o, const QString& v) {
                 return setInt(o.users, v, 1, 10000);
@@ -167,9 +173,7 @@ QList<OptionSpec> optionSpecs()
                 return error;
             }},
         {u"simulate"_s, {}, u"Start the built-in simulated agent on 127.0.0.1 and use it."_s,
-            [](Options& o, const QString&) {
-                return o.simulate = true, QString();
-            }},
+            flag(&Options::simulate, true)},
         {u"sim-speed"_s, u"X"_s, u"Divide the simulated agent's delays by X (default 1)."_s,
             [](Options& o, const QString& v) {
                 return setDouble(o.simSpeed, v, 0.0, 1e6, true);
@@ -179,6 +183,48 @@ QList<OptionSpec> optionSpecs()
             [](Options& o, const QString& v) {
                 return setDouble(o.simFailureRate, v, 0.0, 1.0, false);
             }},
+        {u"db"_s, u"PATH"_s,
+            u"Journal every request in this SQLite file (default: /var/lib/aimload/aimload.db "
+            "headless, the user's data folder with a window)."_s,
+            [](Options& o, const QString& v) {
+                if (v.trimmed().isEmpty())
+                    return u"a path to an SQLite file"_s;
+                o.dbPath = v;
+                return QString();
+            }},
+        {u"no-db"_s, {}, u"Keep the run in memory only; write no journal."_s,
+            flag(&Options::useDb, false)},
+        {u"fresh"_s, {}, u"Start a new run in the journal instead of continuing the last one."_s,
+            flag(&Options::fresh, true)},
+        {u"web-port"_s, u"PORT"_s,
+            u"Serve the status page, /api/*, /metrics and /healthz on PORT (0: any free "
+            "port; default: off; LOCUST_WEB_PORT also sets it)."_s,
+            [](Options& o, const QString& v) {
+                int port = 0;
+                const QString error = setInt(port, v, 0, 65535);
+                if (error.isEmpty())
+                    o.webPort = port;
+                return error;
+            }},
+        {u"web-host"_s, u"ADDRESS"_s,
+            u"Address the status endpoint listens on (default 127.0.0.1)."_s,
+            [](Options& o, const QString& v) {
+                const QString text = v.trimmed();
+                if (QHostAddress(text).isNull() && text != u"localhost")
+                    return u"an IP address such as 127.0.0.1, 0.0.0.0 or ::"_s;
+                o.webHost = text;
+                return QString();
+            }},
+        {u"web-token"_s, u"TOKEN"_s,
+            u"Allow POST /api/start, /api/stop and /api/trigger with this bearer token "
+            "(prefer AIMLOAD_WEB_TOKEN: the command line is visible to other users)."_s,
+            [](Options& o, const QString& v) {
+                if (v.trimmed().size() < 8)
+                    return u"a token of at least 8 characters"_s;
+                o.webToken = v.trimmed();
+                return QString();
+            },
+            true},
         {u"exit-code-on-error"_s, u"N"_s, u"Exit with N when any request failed (default 0)."_s,
             [](Options& o, const QString& v) {
                 return setInt(o.exitCodeOnError, v, 0, 255);
@@ -230,36 +276,22 @@ public:
             const std::optional<bool> on = readBool(value);
             if (!on)
                 problem = u"true or false"_s;
-            else if (*on)
-                problem = spec.set(options, value);
             else
-                resetFlag(options, spec.name);
+                problem = spec.set(options, *on ? u"1"_s : u"0"_s);
         } else {
-            problem = spec.set(options, value);
+            problem = spec.set(options, spec.valueName.isEmpty() ? u"1"_s : value);
         }
         if (problem.isEmpty())
             return {};
         const QString origin
             = source.label.isEmpty() ? QString() : u" (from %1)"_s.arg(source.label);
-        return u"--%1 '%2'%3: expected %4"_s.arg(spec.name, value, origin, problem);
+        const QString shown = spec.secret ? u"(hidden)"_s : u"'%1'"_s.arg(value);
+        return u"--%1 %2%3: expected %4"_s.arg(spec.name, shown, origin, problem);
     }
 
     const QList<OptionSpec>& specs() const { return m_specs; }
 
 private:
-    static void resetFlag(Options& options, const QString& name)
-    {
-        const Options defaults;
-        if (name == u"headless")
-            options.headless = defaults.headless;
-        else if (name == u"no-wait-healthy")
-            options.waitHealthy = defaults.waitHealthy;
-        else if (name == u"no-trace-context")
-            options.traceContext = defaults.traceContext;
-        else if (name == u"simulate")
-            options.simulate = defaults.simulate;
-    }
-
     static qsizetype editDistance(const QString& a, const QString& b)
     {
         QList<qsizetype> row(b.size() + 1);
@@ -334,9 +366,17 @@ QString applyConfigFile(
 QString applyEnvironment(
     const Parser& parser, const QProcessEnvironment& environment, Options& options)
 {
-    if (environment.contains(u"AI_AGENT_URL"_s)) {
-        const QString error = parser.apply(options, *parser.find(u"host"_s),
-            environment.value(u"AI_AGENT_URL"_s), {u"AI_AGENT_URL"_s}, true);
+    // The Locust tool's variables, so a compose file written for it keeps working.
+    const struct
+    {
+        QString variable;
+        QString option;
+    } aliases[] = {{u"AI_AGENT_URL"_s, u"host"_s}, {u"LOCUST_WEB_PORT"_s, u"web-port"_s}};
+    for (const auto& alias : aliases) {
+        if (!environment.contains(alias.variable))
+            continue;
+        const QString error = parser.apply(options, *parser.find(alias.option),
+            environment.value(alias.variable), {alias.variable}, true);
         if (!error.isEmpty())
             return error;
     }

@@ -37,6 +37,12 @@ struct Options
     double simSpeed = 1.0;
     double simFailureRate = 0.03;
     int exitCodeOnError = 0;
+    QString dbPath; // empty: the default for the mode (see LoadSession::defaultDbPath)
+    bool useDb = true;
+    bool fresh = false;
+    std::optional<int> webPort; // the status endpoint is off without it
+    QString webHost = QStringLiteral("127.0.0.1");
+    QString webToken;
     QString configFile;
 };
 

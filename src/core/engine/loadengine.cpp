@@ -107,6 +107,7 @@ void LoadEngine::start()
         return;
 
     m_ending = false;
+    ++m_starts;
     m_users.clear();
     m_spawned = 0;
     m_healthAttempts = 0;
@@ -157,7 +158,9 @@ void LoadEngine::spawnUser(int index)
     auto user = std::make_unique<User>();
     user->index = index;
     user->gridStartNs = m_gridStartNs + index * spawnIntervalNs;
-    user->rng.seed(splitMix64(m_settings.seed + quint64(index)));
+    // Each start draws a new sequence: a run restarted by stop and start does not repeat
+    // the prompts it began with.
+    user->rng.seed(splitMix64(m_settings.seed + quint64(index) + m_starts * 0x9e3779b97f4a7c15ULL));
     user->timer = m_clock->createTimer();
     User& ref = *user;
     connect(user->timer.get(), &ClockTimer::timeout, this, [this, &ref] { onSlot(ref); });
@@ -343,6 +346,11 @@ TriggerResult LoadEngine::triggerNow()
         return {false,
             tr("cycle %1 is still running; a user's cycles never overlap").arg(busy->cycle->cycle)};
     return {false, tr("every user has reached its cycle limit")};
+}
+
+void LoadEngine::continueNumberingAfter(quint64 lastCycle)
+{
+    m_cycleCounter = std::max(m_cycleCounter, lastCycle);
 }
 
 void LoadEngine::stop()

@@ -83,6 +83,8 @@ public:
     // Ends the run: in-flight requests are reported as cancelled before this returns.
     void stop();
     TriggerResult triggerNow();
+    // Continues an earlier run's cycle numbers: the next cycle is lastCycle + 1.
+    void continueNumberingAfter(quint64 lastCycle);
 
     State state() const { return m_state; }
     const EngineSettings& settings() const { return m_settings; }
@@ -135,6 +137,7 @@ private:
     std::unique_ptr<ClockTimer> m_runTimer;
     std::mt19937_64 m_traceRng;
     int m_healthAttempts = 0;
+    quint64 m_starts = 0;
     int m_spawned = 0;
     qint64 m_gridStartNs = 0;
     quint64 m_cycleCounter = 0;

@@ -35,6 +35,9 @@ bool HeadlessRunner::prepare(QString* error)
     printLine(u"Loaded prompt pool %1: %2"_s.arg(
         options.promptsFile.isEmpty() ? u"(built in)"_s : options.promptsFile,
         m_session->pool().summary()));
+    printLine(m_session->journalLine());
+    if (const QString status = m_session->statusLine(); !status.isEmpty())
+        printLine(status);
     return true;
 }
 
@@ -54,6 +57,7 @@ void HeadlessRunner::printLine(const QString& text)
 
 void HeadlessRunner::onTermination(const QString& signalName)
 {
+    m_terminating = true;
     printLine(u"Received %1: stopping (a second signal exits at once)"_s.arg(signalName));
     m_session->engine()->stop();
 }
@@ -61,6 +65,11 @@ void HeadlessRunner::onTermination(const QString& signalName)
 void HeadlessRunner::onFinished(const QString& reason)
 {
     const LoadEngine* engine = m_session->engine();
+    // Stopped through the status endpoint: stay up, so /api/start can resume the run.
+    if (reason == u"stopped" && !m_terminating && m_session->statusServer()) {
+        printLine(u"Stopped through the status endpoint; POST /api/start resumes"_s);
+        return;
+    }
     const StatsAggregator* stats = m_session->stats();
     printLine(u"Run ended: %1. %2 cycles, %3 slots skipped."_s.arg(reason,
         QString::number(engine->cyclesCompleted()), QString::number(engine->slotsSkipped())));

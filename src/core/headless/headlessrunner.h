@@ -37,6 +37,7 @@ private:
     LoadSession* m_session = nullptr;
     SignalWatcher* m_signals = nullptr;
     int m_exitCode = 0;
+    bool m_terminating = false;
 };
 
 } // namespace aimload

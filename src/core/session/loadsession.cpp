@@ -7,8 +7,14 @@
 #include "headless/eventlog.h"
 #include "sim/simulatedagent.h"
 #include "stats/statsaggregator.h"
+#include "storage/journal.h"
+#include "web/prometheusmetrics.h"
+#include "web/statusserver.h"
 
+#include <QDir>
 #include <QHostAddress>
+#include <QStandardPaths>
+#include <QTimer>
 
 #include <random>
 
@@ -60,7 +66,104 @@ bool LoadSession::prepare(QString* error)
 
     m_log = new EventLog(this);
     m_log->attach(m_engine, m_agentUrl.toString());
-    return true;
+
+    if (m_options.useDb)
+        openJournal();
+    return !m_options.webPort || startStatusServer(error);
+}
+
+bool LoadSession::startStatusServer(QString* error)
+{
+    m_metrics = new PrometheusMetrics(this);
+    m_metrics->setAgentUrl(m_agentUrl);
+    m_metrics->attach(m_engine);
+    connect(
+        m_client, &RequestSender::healthChecked, m_metrics, &PrometheusMetrics::recordHealthCheck);
+
+    // aimload_agent_up must not go stale between cycles 12 minutes apart.
+    m_healthTimer = new QTimer(this);
+    m_healthTimer->setInterval(std::chrono::seconds(30));
+    connect(m_healthTimer, &QTimer::timeout, m_client, &AgentClient::probeHealth);
+    m_healthTimer->start();
+
+    m_statusServer = new StatusServer(m_engine, m_stats, m_metrics, m_options.webToken, this);
+    const QString host = m_options.webHost == u"localhost" ? u"127.0.0.1"_s : m_options.webHost;
+    return m_statusServer->listen(QHostAddress(host), quint16(*m_options.webPort), error);
+}
+
+QString LoadSession::statusLine() const
+{
+    if (!m_statusServer)
+        return {};
+    const QString host
+        = m_options.webHost.contains(u':') ? u"[%1]"_s.arg(m_options.webHost) : m_options.webHost;
+    return tr("Status endpoint on http://%1:%2/ (/metrics, /api/stats, /healthz); control %3")
+        .arg(host)
+        .arg(m_statusServer->port())
+        .arg(m_statusServer->controlEnabled() ? tr("enabled with a bearer token")
+                                              : tr("off (no --web-token)"));
+}
+
+QString LoadSession::defaultDbPath(bool headless)
+{
+    if (headless)
+        return u"/var/lib/aimload/aimload.db"_s;
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation))
+        .filePath(u"aimload.db"_s);
+}
+
+void LoadSession::openJournal()
+{
+    const QString path
+        = m_options.dbPath.isEmpty() ? defaultDbPath(m_options.headless) : m_options.dbPath;
+    auto* journal = new Journal(this);
+    QString error;
+    if (!journal->open(path, &error)) {
+        delete journal;
+        m_warnings.append(tr("%1; the run goes on in memory only").arg(error));
+        return;
+    }
+    m_journal = journal;
+    continueOrBeginRun();
+
+    connect(m_engine, &LoadEngine::requestFinished, m_journal,
+        [this](const RequestRecord& record) { m_journal->record(m_runId, record); });
+    connect(m_engine, &LoadEngine::slotSkipped, m_journal,
+        [this](int user, qint64 slot, const QString& reason) {
+            m_journal->recordSkippedSlot(m_runId, user, slot, reason);
+        });
+    connect(m_engine, &LoadEngine::finished, m_journal,
+        [this](const QString& reason) { m_journal->endRun(m_runId, reason); });
+    connect(m_journal, &Journal::failed, m_log, [this](const QString& error) {
+        m_log->add(EventLog::Level::Warning, tr("%1; the run goes on in memory only").arg(error));
+    });
+}
+
+// A restarted process continues the last run against the same agent, so weeks of history
+// stay one run across restarts and crashes; --fresh starts a new one.
+void LoadSession::continueOrBeginRun()
+{
+    const QString agent = m_options.simulate ? u"simulated"_s : m_agentUrl.toString();
+    const QList<RunInfo> runs = m_journal->runs();
+    if (!m_options.fresh && !runs.isEmpty() && runs.first().agentUrl == agent) {
+        m_runId = runs.first().id;
+        quint64 lastCycle = 0;
+        m_journal->forEachRecord(m_runId, [this, &lastCycle](const RequestRecord& record) {
+            m_stats->add(record);
+            lastCycle = std::max(lastCycle, record.cycle);
+        });
+        m_engine->continueNumberingAfter(lastCycle);
+        m_continuedRequests = m_stats->total().requests + m_stats->total().cancelled;
+        return;
+    }
+
+    RunInfo run;
+    run.startedAt = QDateTime::currentDateTimeUtc();
+    run.agentUrl = agent;
+    run.options = startupLine();
+    run.poolSummary = m_pool.summary();
+    run.seed = m_seed;
+    m_runId = m_journal->beginRun(run);
 }
 
 bool LoadSession::startSimulator(QString* error)
@@ -78,6 +181,20 @@ bool LoadSession::startSimulator(QString* error)
     }
     m_agentUrl = m_simulator->url();
     return true;
+}
+
+QString LoadSession::journalLine() const
+{
+    if (!m_journal)
+        return m_options.useDb ? tr("Journal off: %1").arg(m_warnings.join(u"; "_s))
+                               : tr("Journal off (--no-db): the run is kept in memory only");
+    if (m_continuedRequests >= 0)
+        return tr("Journal %1: continuing run %2 with %3 earlier requests (--fresh starts a new "
+                  "run)")
+            .arg(m_journal->path())
+            .arg(m_runId)
+            .arg(m_continuedRequests);
+    return tr("Journal %1: run %2").arg(m_journal->path()).arg(m_runId);
 }
 
 QString LoadSession::startupLine() const

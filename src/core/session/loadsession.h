@@ -4,6 +4,8 @@
 #include "prompts/promptpool.h"
 
 #include <QObject>
+
+class QTimer;
 #include <QUrl>
 
 #include <memory>
@@ -13,6 +15,9 @@ namespace aimload {
 class AgentClient;
 class Clock;
 class EventLog;
+class Journal;
+class PrometheusMetrics;
+class StatusServer;
 class LoadEngine;
 class SimulatedAgent;
 class StatsAggregator;
@@ -43,9 +48,26 @@ public:
     StatsAggregator* stats() const { return m_stats; }
     EventLog* log() const { return m_log; }
     SimulatedAgent* simulator() const { return m_simulator.get(); }
+    // The journal, or nullptr when it is off or could not be opened.
+    Journal* journal() const { return m_journal; }
+    qint64 runId() const { return m_runId; }
+    // The status endpoint, or nullptr without --web-port.
+    StatusServer* statusServer() const { return m_statusServer; }
+    PrometheusMetrics* metrics() const { return m_metrics; }
+    QString statusLine() const;
+    // Problems that did not stop the run (an unusable journal), one line each.
+    const QStringList& warnings() const { return m_warnings; }
+
+    // "Journal /var/lib/aimload/aimload.db: run 4" or how an earlier run continues.
+    QString journalLine() const;
+
+    static QString defaultDbPath(bool headless);
 
 private:
     bool startSimulator(QString* error);
+    void openJournal();
+    bool startStatusServer(QString* error);
+    void continueOrBeginRun();
 
     Options m_options;
     PromptPool m_pool;
@@ -57,6 +79,13 @@ private:
     LoadEngine* m_engine = nullptr;
     StatsAggregator* m_stats = nullptr;
     EventLog* m_log = nullptr;
+    Journal* m_journal = nullptr;
+    PrometheusMetrics* m_metrics = nullptr;
+    StatusServer* m_statusServer = nullptr;
+    QTimer* m_healthTimer = nullptr;
+    qint64 m_runId = -1;
+    qint64 m_continuedRequests = -1; // earlier requests of a continued run, or -1
+    QStringList m_warnings;
 };
 
 } // namespace aimload
