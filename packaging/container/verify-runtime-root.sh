@@ -119,8 +119,13 @@ installed_bytes=$(bytes_used)
 log "libraries the binary cannot find in the root (none expected)"
 if chroot "$root" ldd /usr/bin/aimload | grep 'not found'; then exit 1; fi
 
+# The chroot shares this machine's network, where a container has its own: listen on
+# loopback only, and on a free port rather than the image's 8089.
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+environment+=(AIMLOAD_WEB_HOST=127.0.0.1 LOCUST_WEB_PORT="$port")
+
 as_aimload() {
-    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${environment[@]}" "$@" \
+    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${environment[@]}" \
         chroot --userspec="$user_id:$user_id" "$root" "${command[@]}"
 }
 
@@ -138,11 +143,10 @@ if "$binary" --help | grep -q -- '--db '; then
 fi
 
 if "$binary" --help | grep -q -- '--web-port'; then
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     log "aimload as the image runs it, LOCUST_WEB_PORT=$port; HEALTHCHECK; SIGTERM"
     # Started directly, not through as_aimload: $! must be aimload itself (env and chroot
     # exec it), not a subshell that would take the SIGTERM in its place.
-    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${environment[@]}" LOCUST_WEB_PORT="$port" \
+    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${environment[@]}" \
         chroot --userspec="$user_id:$user_id" "$root" \
         /usr/bin/aimload --headless --simulate --sim-speed 1000 --pacing 1h &
     pid=$!
@@ -150,7 +154,7 @@ if "$binary" --help | grep -q -- '--web-port'; then
         sed -n 's/^HEALTHCHECK .* CMD //p')
     healthy=no
     for _ in $(seq 50); do
-        if env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${environment[@]}" LOCUST_WEB_PORT="$port" \
+        if env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${environment[@]}" \
             chroot --userspec="$user_id:$user_id" "$root" /bin/sh -c "$healthcheck"; then
             healthy=yes
             break

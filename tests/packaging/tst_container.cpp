@@ -77,6 +77,7 @@ private Q_SLOTS:
     void entryPointIsExecForm();
     void runsAsNonRootWithStopSignalAndHealthCheck();
     void environmentNamesAreOptions();
+    void environmentOpensTheStatusPort();
     void defaultCommandServesHealthzAndStopsCleanly();
     void composeServiceReplacesLocust();
     void composeOptionsExist();
@@ -238,8 +239,19 @@ void ContainerTest::environmentNamesAreOptions()
     }
 }
 
+// aimload serves nothing without a port, and only to itself without a wildcard host.
+void ContainerTest::environmentOpensTheStatusPort()
+{
+    const QHash<QString, QString> environment = Dockerfile::environment(runtime());
+    const QString port
+        = environment.value(u"AIMLOAD_WEB_PORT"_s, environment.value(u"LOCUST_WEB_PORT"_s));
+    QCOMPARE(port, single(u"EXPOSE"_s));
+    QCOMPARE(environment.value(u"AIMLOAD_WEB_HOST"_s), u"0.0.0.0"_s);
+}
+
 // The image as compose starts it: its environment, its CMD, and the port from
-// LOCUST_WEB_PORT. Only the simulated agent and a scratch journal are added.
+// LOCUST_WEB_PORT. Only the simulated agent, a scratch journal and a loopback address
+// are added.
 void ContainerTest::defaultCommandServesHealthzAndStopsCleanly()
 {
     if (!m_options.contains(u"web-port"_s))
@@ -259,6 +271,8 @@ void ContainerTest::defaultCommandServesHealthzAndStopsCleanly()
     for (auto it = imageEnvironment.cbegin(); it != imageEnvironment.cend(); ++it)
         environment.insert(it.key(), it.value());
     environment.insert(u"LOCUST_WEB_PORT"_s, QString::number(port));
+    // A container has its own network; this machine's is shared: loopback only.
+    environment.insert(u"AIMLOAD_WEB_HOST"_s, u"127.0.0.1"_s);
     arguments += {u"--simulate"_s, u"--sim-speed"_s, u"1000"_s, u"--pacing"_s, u"1h"_s};
     if (m_options.contains(u"db"_s))
         arguments += {u"--db"_s, scratch.filePath(u"aimload.db"_s)};

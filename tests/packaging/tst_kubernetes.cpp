@@ -269,9 +269,11 @@ void KubernetesTest::seedComesFromThePodIndex()
         u"metadata.labels['apps.kubernetes.io/pod-index']"_s);
     // The label holds the ordinal as decimal digits, which --seed accepts.
     QTemporaryDir scratch;
-    const ProcessResult result = run(binary,
-        {u"--headless"_s, u"--simulate"_s, u"--sim-speed"_s, u"1000"_s, u"--cycles"_s, u"1"_s},
-        replicaEnvironment(scratch.path(), u"2"_s));
+    QStringList arguments {
+        u"--headless"_s, u"--simulate"_s, u"--sim-speed"_s, u"1000"_s, u"--cycles"_s, u"1"_s};
+    if (m_options.contains(u"no-db"_s))
+        arguments.append(u"--no-db"_s);
+    const ProcessResult result = run(binary, arguments, replicaEnvironment(scratch.path(), u"2"_s));
     QVERIFY2(result.ok(), qPrintable(result.describe()));
     QVERIFY2(result.out.contains(", seed 2"), result.out.constData());
 }
