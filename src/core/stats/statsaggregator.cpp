@@ -100,6 +100,16 @@ StatsRow StatsAggregator::total() const
     return m_total.row(QString(), std::nullopt);
 }
 
+double StatsAggregator::percentile(const StatsRow& row, double p) const
+{
+    if (!row.model)
+        return m_total.latency.percentile(p);
+    if (row.group.isEmpty())
+        return m_modelTotals[modelIndex(*row.model)].latency.percentile(p);
+    const auto it = m_buckets.constFind(key(row.group, *row.model));
+    return it == m_buckets.cend() ? std::nan("") : it->latency.percentile(p);
+}
+
 QString StatsAggregator::summaryTable() const
 {
     const QStringList headers {u"Group"_s, u"Model"_s, u"Reqs"_s, u"Fails"_s, u"Cancel"_s,

@@ -47,6 +47,9 @@ public:
     StatsRow modelTotal(Model model) const;
     StatsRow total() const;
     qint64 failures() const { return m_total.failures; }
+    // Any percentile of one row of rows(), modelTotal() or total(), by the same rule as
+    // Percentiles::percentile(); NaN when that row has no requests.
+    double percentile(const StatsRow& row, double p) const;
 
     // A fixed-width text table for a terminal.
     QString summaryTable() const;
