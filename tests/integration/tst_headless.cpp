@@ -1,5 +1,6 @@
 // The real aimload binary, run headless as a container would run it.
 
+#include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
@@ -21,6 +22,7 @@ private Q_SLOTS:
     void badInputExitsWithOneLine();
     void sigtermCancelsInFlightAndExitsCleanly();
     void exitCodeOnError();
+    void reportsWrittenOnSigterm();
     void waitsForHealthBeforeTheFirstCycle();
 
 private:
@@ -147,6 +149,36 @@ void HeadlessTest::sigtermCancelsInFlightAndExitsCleanly()
     QVERIFY2(output.contains(u"Received SIGTERM"_s), qPrintable(output));
     QCOMPARE(output.count(u"cancelled: "_s), 2);
     QVERIFY(output.contains(u"Summary"_s));
+}
+
+void HeadlessTest::reportsWrittenOnSigterm()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString prefix = dir.filePath(u"run"_s);
+    QProcess process;
+    start(process,
+        {u"--headless"_s, u"--simulate"_s, u"--sim-speed"_s, u"0.01"_s, u"--csv"_s, prefix,
+            u"--html"_s, dir.filePath(u"run.html"_s), u"--json"_s, dir.filePath(u"run.json"_s)});
+    QByteArray early;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (early += process.readAllStandardOutput()).contains("Sending prompt"), 10000);
+
+    ::kill(pid_t(process.processId()), SIGTERM);
+    QVERIFY(process.waitForFinished(5000));
+    QCOMPARE(process.exitCode(), 0);
+
+    for (const QString& suffix : {u"_stats.csv"_s, u"_failures.csv"_s, u"_stats_history.csv"_s,
+             u"_requests.csv"_s, u".html"_s, u".json"_s})
+        QVERIFY2(QFile::exists(prefix + suffix), qPrintable(prefix + suffix));
+    QVERIFY(!QFile::exists(prefix + u"_requests.csv.partial"_s));
+
+    // Model A was in flight when the signal came: its row says so.
+    QFile requests(prefix + u"_requests.csv"_s);
+    QVERIFY(requests.open(QIODevice::ReadOnly));
+    const QByteArray csv = requests.readAll();
+    QCOMPARE(csv.count("\r\n"), 2);
+    QVERIFY2(csv.contains(",cancelled,"), csv.constData());
 }
 
 void HeadlessTest::exitCodeOnError()

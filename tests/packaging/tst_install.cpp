@@ -150,10 +150,8 @@ void InstallTest::installedBinaryPrintsTheProjectVersion()
 
 void InstallTest::installedBinaryRunsHeadless()
 {
-    QStringList arguments {
-        u"--headless"_s, u"--simulate"_s, u"--sim-speed"_s, u"1000"_s, u"--cycles"_s, u"1"_s};
-    if (helpOptions(installed(u"bin/aimload"_s)).contains(u"no-db"_s))
-        arguments.append(u"--no-db"_s);
+    const QStringList arguments {u"--headless"_s, u"--simulate"_s, u"--sim-speed"_s, u"1000"_s,
+        u"--cycles"_s, u"1"_s, u"--no-db"_s};
     const ProcessResult result
         = run(installed(u"bin/aimload"_s), arguments, bareEnvironment(m_prefix.path()));
     QVERIFY2(result.ok(), qPrintable(result.describe()));

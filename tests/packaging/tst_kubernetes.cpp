@@ -248,9 +248,7 @@ void KubernetesTest::promptPoolComesFromTheConfigMap()
     QVERIFY(file.open(QIODevice::WriteOnly) && file.write(pool.toUtf8()) > 0);
     file.close();
     QStringList arguments {u"--headless"_s, u"--prompts"_s, file.fileName(), u"--simulate"_s,
-        u"--sim-speed"_s, u"1000"_s, u"--cycles"_s, u"1"_s};
-    if (m_options.contains(u"no-db"_s))
-        arguments.append(u"--no-db"_s);
+        u"--sim-speed"_s, u"1000"_s, u"--cycles"_s, u"1"_s, u"--no-db"_s};
     const ProcessResult result = run(binary, arguments, bareEnvironment(scratch.path()));
     QVERIFY2(result.ok(), qPrintable(result.describe()));
     QVERIFY2(result.out.contains(
@@ -269,11 +267,10 @@ void KubernetesTest::seedComesFromThePodIndex()
         u"metadata.labels['apps.kubernetes.io/pod-index']"_s);
     // The label holds the ordinal as decimal digits, which --seed accepts.
     QTemporaryDir scratch;
-    QStringList arguments {
-        u"--headless"_s, u"--simulate"_s, u"--sim-speed"_s, u"1000"_s, u"--cycles"_s, u"1"_s};
-    if (m_options.contains(u"no-db"_s))
-        arguments.append(u"--no-db"_s);
-    const ProcessResult result = run(binary, arguments, replicaEnvironment(scratch.path(), u"2"_s));
+    const ProcessResult result = run(binary,
+        {u"--headless"_s, u"--simulate"_s, u"--sim-speed"_s, u"1000"_s, u"--cycles"_s, u"1"_s,
+            u"--no-db"_s},
+        replicaEnvironment(scratch.path(), u"2"_s));
     QVERIFY2(result.ok(), qPrintable(result.describe()));
     QVERIFY2(result.out.contains(", seed 2"), result.out.constData());
 }
@@ -314,8 +311,6 @@ void KubernetesTest::argumentsAreAimloadOptions()
     const QStringList arguments = strings(main[u"args"].toArray());
     QVERIFY(arguments.contains(u"--headless"_s));
     for (const QString& option : optionNames(arguments)) {
-        if (option.startsWith(u"web-"_s) && !m_options.contains(option))
-            QSKIP("waiting for --web-port");
         QVERIFY2(m_options.contains(option), qPrintable(u"args has unknown --"_s + option));
     }
     for (const QJsonValue& variable : main[u"env"].toArray()) {
@@ -349,8 +344,6 @@ QStringList KubernetesTest::replicaArguments(const QString& poolFile) const
 // and a scratch journal added: everything must parse and the status port must answer.
 void KubernetesTest::replicaStartsWithItsArguments()
 {
-    if (!m_options.contains(u"web-port"_s))
-        QSKIP("waiting for --web-port");
     QString error;
     const QString pool = configMapPool(&error);
     QVERIFY2(error.isEmpty(), qPrintable(error));
@@ -363,8 +356,7 @@ void KubernetesTest::replicaStartsWithItsArguments()
     QStringList arguments = replicaArguments(file.fileName());
     arguments += {u"--simulate"_s, u"--sim-speed"_s, u"1000"_s, u"--pacing"_s, u"1h"_s,
         u"--web-port"_s, QString::number(port), u"--web-host"_s, u"127.0.0.1"_s};
-    if (m_options.contains(u"db"_s))
-        arguments += {u"--db"_s, scratch.filePath(u"aimload.db"_s)};
+    arguments += {u"--db"_s, scratch.filePath(u"aimload.db"_s)};
 
     QProcess process;
     process.setProcessEnvironment(replicaEnvironment(scratch.path(), u"1"_s));

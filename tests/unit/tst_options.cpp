@@ -71,6 +71,12 @@ QString field(const Options& options, const QString& name)
         return options.webHost;
     if (name == u"web-token")
         return options.webToken;
+    if (name == u"csv")
+        return options.csvPrefix;
+    if (name == u"html")
+        return options.htmlFile;
+    if (name == u"json")
+        return options.jsonFile;
     return u"<unknown option %1>"_s.arg(name);
 }
 
@@ -177,6 +183,9 @@ void TestOptions::defaults_data()
     QTest::newRow("webPort") << u"web-port"_s << u"none"_s;
     QTest::newRow("webHost") << u"web-host"_s << u"127.0.0.1"_s;
     QTest::newRow("webToken") << u"web-token"_s << QString();
+    QTest::newRow("csv") << u"csv"_s << QString();
+    QTest::newRow("html") << u"html"_s << QString();
+    QTest::newRow("json") << u"json"_s << QString();
 }
 
 void TestOptions::defaults()
@@ -214,6 +223,9 @@ void TestOptions::optionRows(bool withFlags)
         row("noDb", u"no-db"_s, u"AIMLOAD_NO_DB"_s, {}, u"true"_s);
         row("fresh", u"fresh"_s, u"AIMLOAD_FRESH"_s, {}, u"true"_s);
     }
+    row("csv", u"csv"_s, u"AIMLOAD_CSV"_s, u"/reports/run"_s, u"/reports/run"_s);
+    row("html", u"html"_s, u"AIMLOAD_HTML"_s, u"/reports/run.html"_s, u"/reports/run.html"_s);
+    row("json", u"json"_s, u"AIMLOAD_JSON"_s, u"/reports/run.json"_s, u"/reports/run.json"_s);
     row("db", u"db"_s, u"AIMLOAD_DB"_s, u"/data/aimload.db"_s, u"/data/aimload.db"_s);
     row("webPort", u"web-port"_s, u"AIMLOAD_WEB_PORT"_s, u"8089"_s, u"8089"_s);
     row("webPortAny", u"web-port"_s, u"AIMLOAD_WEB_PORT"_s, u"0"_s, u"0"_s);
@@ -644,8 +656,9 @@ void TestOptions::helpListsEveryOption_data()
         u"--no-trace-context"_s, u"--users N"_s, u"--spawn-rate R"_s, u"--run-time DURATION"_s,
         u"--cycles N"_s, u"--simulate"_s, u"--sim-speed X"_s, u"--sim-failure-rate P"_s,
         u"--exit-code-on-error N"_s, u"--db PATH"_s, u"--no-db"_s, u"--fresh"_s,
-        u"--web-port PORT"_s, u"--web-host ADDRESS"_s, u"--web-token TOKEN"_s, u"--version"_s,
-        u"--help"_s, u"AI_AGENT_URL"_s, u"AIMLOAD_<OPTION>"_s, u"AIMLOAD_CONFIG"_s};
+        u"--web-port PORT"_s, u"--web-host ADDRESS"_s, u"--web-token TOKEN"_s, u"--csv PREFIX"_s,
+        u"--html FILE"_s, u"--json FILE"_s, u"--version"_s, u"--help"_s, u"AI_AGENT_URL"_s,
+        u"AIMLOAD_<OPTION>"_s, u"AIMLOAD_CONFIG"_s};
     for (const QString& text : expected)
         QTest::newRow(qPrintable(text.section(u' ', 0, 0))) << text;
 }

@@ -39,6 +39,14 @@ QString setDuration(std::chrono::milliseconds& target, const QString& value)
     return {};
 }
 
+QString setPath(QString& target, const QString& value, const QString& form)
+{
+    if (value.trimmed().isEmpty())
+        return form;
+    target = value;
+    return {};
+}
+
 QString setInt(int& target, const QString& value, int low, int high)
 {
     bool ok = false;
@@ -225,6 +233,20 @@ QList<OptionSpec> optionSpecs()
                 return QString();
             },
             true},
+        {u"csv"_s, u"PREFIX"_s,
+            u"At the end, write Locust-style PREFIX_stats.csv, PREFIX_failures.csv, "
+            "PREFIX_stats_history.csv and PREFIX_requests.csv."_s,
+            [](Options& o, const QString& v) {
+                return setPath(o.csvPrefix, v, u"a file name prefix"_s);
+            }},
+        {u"html"_s, u"FILE"_s, u"At the end, write a self-contained HTML report to FILE."_s,
+            [](Options& o, const QString& v) {
+                return setPath(o.htmlFile, v, u"a file path"_s);
+            }},
+        {u"json"_s, u"FILE"_s, u"At the end, write the final statistics as JSON to FILE."_s,
+            [](Options& o, const QString& v) {
+                return setPath(o.jsonFile, v, u"a file path"_s);
+            }},
         {u"exit-code-on-error"_s, u"N"_s, u"Exit with N when any request failed (default 0)."_s,
             [](Options& o, const QString& v) {
                 return setInt(o.exitCodeOnError, v, 0, 255);

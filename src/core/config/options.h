@@ -43,6 +43,9 @@ struct Options
     std::optional<int> webPort; // the status endpoint is off without it
     QString webHost = QStringLiteral("127.0.0.1");
     QString webToken;
+    QString csvPrefix;
+    QString htmlFile;
+    QString jsonFile;
     QString configFile;
 };
 

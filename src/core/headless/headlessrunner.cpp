@@ -3,8 +3,11 @@
 #include "engine/loadengine.h"
 #include "headless/eventlog.h"
 #include "headless/signalwatcher.h"
+#include "report/runreports.h"
 #include "session/loadsession.h"
 #include "stats/statsaggregator.h"
+
+#include <cstdio>
 
 using namespace Qt::StringLiterals;
 
@@ -55,6 +58,22 @@ void HeadlessRunner::printLine(const QString& text)
           << Qt::endl;
 }
 
+bool HeadlessRunner::writeReports()
+{
+    RunReports* reports = m_session->reports();
+    if (!reports)
+        return true;
+
+    QStringList errors;
+    QStringList written;
+    const bool ok = reports->write(true, &errors, &written);
+    for (const QString& file : std::as_const(written))
+        printLine(u"Wrote %1"_s.arg(file));
+    for (const QString& error : std::as_const(errors))
+        std::fprintf(stderr, "aimload: %s\n", qPrintable(error));
+    return ok;
+}
+
 void HeadlessRunner::onTermination(const QString& signalName)
 {
     m_terminating = true;
@@ -78,6 +97,8 @@ void HeadlessRunner::onFinished(const QString& reason)
 
     const int errorCode = m_session->options().exitCodeOnError;
     m_exitCode = (errorCode != 0 && stats->failures() > 0) ? errorCode : 0;
+    if (!writeReports() && m_exitCode == 0)
+        m_exitCode = 1;
     Q_EMIT done(m_exitCode);
 }
 

@@ -32,6 +32,7 @@ private:
     void printLine(const QString& text);
     void onTermination(const QString& signalName);
     void onFinished(const QString& reason);
+    bool writeReports();
 
     QTextStream m_out;
     LoadSession* m_session = nullptr;

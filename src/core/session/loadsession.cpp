@@ -5,6 +5,7 @@
 #include "engine/clock.h"
 #include "engine/loadengine.h"
 #include "headless/eventlog.h"
+#include "report/runreports.h"
 #include "sim/simulatedagent.h"
 #include "stats/statsaggregator.h"
 #include "storage/journal.h"
@@ -66,6 +67,16 @@ bool LoadSession::prepare(QString* error)
 
     m_log = new EventLog(this);
     m_log->attach(m_engine, m_agentUrl.toString());
+
+    const ReportTargets targets {m_options.csvPrefix, m_options.htmlFile, m_options.jsonFile};
+    if (!targets.isEmpty()) {
+        // Checked before anything is sent: a mistyped path fails now, not after a week.
+        m_reports = new RunReports(targets, this);
+        if (!m_reports->prepare(error))
+            return false;
+        m_reports->attach(
+            m_engine, ReportRunInfo::fromOptions(m_options, m_pool, m_agentUrl, m_seed));
+    }
 
     if (m_options.useDb)
         openJournal();

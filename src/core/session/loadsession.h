@@ -17,6 +17,7 @@ class Clock;
 class EventLog;
 class Journal;
 class PrometheusMetrics;
+class RunReports;
 class StatusServer;
 class LoadEngine;
 class SimulatedAgent;
@@ -54,6 +55,8 @@ public:
     // The status endpoint, or nullptr without --web-port.
     StatusServer* statusServer() const { return m_statusServer; }
     PrometheusMetrics* metrics() const { return m_metrics; }
+    // The reports asked for with --csv, --html and --json, or nullptr.
+    RunReports* reports() const { return m_reports; }
     QString statusLine() const;
     // Problems that did not stop the run (an unusable journal), one line each.
     const QStringList& warnings() const { return m_warnings; }
@@ -82,6 +85,7 @@ private:
     Journal* m_journal = nullptr;
     PrometheusMetrics* m_metrics = nullptr;
     StatusServer* m_statusServer = nullptr;
+    RunReports* m_reports = nullptr;
     QTimer* m_healthTimer = nullptr;
     qint64 m_runId = -1;
     qint64 m_continuedRequests = -1; // earlier requests of a continued run, or -1
