@@ -1,0 +1,352 @@
+// The window driven through its toolbar actions against the built-in simulated agent,
+// on the offscreen platform with a real event loop.
+
+#include "bannerbar.h"
+#include "engine/loadengine.h"
+#include "mainwindow.h"
+#include "models/abcomparisonmodel.h"
+#include "models/requesttablemodel.h"
+#include "models/statstablemodel.h"
+#include "runcontroller.h"
+#include "session/loadsession.h"
+#include "settingsdialog.h"
+#include "sim/simulatedagent.h"
+#include "stats/statsaggregator.h"
+#include "windowtesthelpers.h"
+
+#include <QElapsedTimer>
+#include <QLabel>
+#include <QLineEdit>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using aimload::BannerBar;
+using aimload::LoadEngine;
+using aimload::MainWindow;
+using aimload::Model;
+using aimload::Outcome;
+
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void startFillsTableStatisticsAndComparison();
+    void actionsFollowTheState();
+    void triggerRefusedWhileACycleRuns();
+    void triggerAcceptedBetweenCycles();
+    void closeDuringRunCancelsInFlight();
+    void stopIsImmediateWithAHungAgent();
+    void deadAgentShowsBanner();
+    void unreadablePromptFileShowsBanner();
+    void savingSettingsRestartsTheRun();
+    void layoutIsRestored();
+    void journalledRunIsShownAgain();
+
+private:
+    QTemporaryDir m_dir;
+    int m_files = 0;
+    QString settingsFile() { return m_dir.filePath(u"aimload-%1.ini"_s.arg(++m_files)); }
+};
+
+namespace {
+
+const QStringList FastAgent {u"--simulate"_s, u"--sim-speed"_s, u"1000"_s, u"--sim-failure-rate"_s,
+    u"0"_s, u"--seed"_s, u"3"_s};
+
+qint64 columnValue(const QAbstractItemModel& model, int row, int column)
+{
+    return model.index(row, column).data(Qt::UserRole).toLongLong();
+}
+
+QString labelText(QWidget& window, const QString& name)
+{
+    return window.findChild<QLabel*>(name)->text();
+}
+
+} // namespace
+
+void TestMainWindow::initTestCase()
+{
+    // Whatever a test forgets to point elsewhere lands in a test location, not the user's.
+    QStandardPaths::setTestModeEnabled(true);
+}
+
+void TestMainWindow::startFillsTableStatisticsAndComparison()
+{
+    aimload::AppSettings settings(settingsFile());
+    MainWindow window(&settings, launchWith(FastAgent + QStringList {u"--pacing"_s, u"300ms"_s}));
+    window.show();
+    aimload::RunController* run = window.run();
+
+    findAction(window, u"actionStart"_s)->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(run->cyclesCompleted() >= 3, 20000);
+    findAction(window, u"actionStop"_s)->trigger();
+    QCOMPARE(run->state(), LoadEngine::State::Stopped);
+    window.flushViews();
+
+    const aimload::StatsAggregator& stats = *run->stats();
+    const aimload::StatsRow total = stats.total();
+    QVERIFY(total.requests >= 6);
+    QCOMPARE(window.requestModel()->rowCount(), int(total.requests + total.cancelled));
+
+    // Statistics: the aggregated row is the last one and counts what the aggregator has.
+    const aimload::StatsTableModel& table = *window.statsModel();
+    const int aggregated = table.rowCount() - 1;
+    QCOMPARE(table.rowKind(aggregated), aimload::StatsTableModel::RowKind::Aggregated);
+    QCOMPARE(columnValue(table, aggregated, aimload::StatsTableModel::Requests), total.requests);
+    QCOMPARE(columnValue(table, aggregated, aimload::StatsTableModel::Fails), total.failures);
+    QCOMPARE(table.rowAt(aggregated).medianMs, total.medianMs);
+
+    // A/B comparison: the overall row holds each model's totals.
+    const aimload::AbComparisonModel& comparison = *window.comparisonModel();
+    const auto& overall = comparison.rowAt(comparison.rowCount() - 1);
+    QVERIFY(overall.isOverall());
+    QCOMPARE(overall.a.requests, stats.modelTotal(Model::A).requests);
+    QCOMPARE(overall.b.requests, stats.modelTotal(Model::B).requests);
+    QCOMPARE(overall.a.requests, overall.b.requests);
+
+    // The status strip shows the same counts.
+    QVERIFY2(labelText(window, u"requestsLabel"_s).contains(u"%1 ok"_s.arg(total.requests)),
+        qPrintable(labelText(window, u"requestsLabel"_s)));
+    QVERIFY(labelText(window, u"stateLabel"_s).contains(u"stopped"_s));
+}
+
+void TestMainWindow::actionsFollowTheState()
+{
+    aimload::AppSettings settings(settingsFile());
+    MainWindow window(&settings, launchWith(FastAgent));
+    QAction* start = findAction(window, u"actionStart"_s);
+    QAction* stop = findAction(window, u"actionStop"_s);
+    QAction* trigger = findAction(window, u"actionTriggerNow"_s);
+
+    QVERIFY(start->isEnabled());
+    QVERIFY(!stop->isEnabled());
+    QVERIFY(!trigger->isEnabled());
+    QVERIFY(!start->shortcut().isEmpty());
+    QVERIFY(start->toolTip().contains(start->shortcut().toString(QKeySequence::NativeText)));
+
+    start->trigger();
+    QTRY_COMPARE(window.run()->state(), LoadEngine::State::Running);
+    QVERIFY(!start->isEnabled());
+    QVERIFY(stop->isEnabled());
+    QVERIFY(trigger->isEnabled());
+
+    stop->trigger();
+    QVERIFY(start->isEnabled());
+    QVERIFY(!stop->isEnabled());
+    QVERIFY(!trigger->isEnabled());
+}
+
+void TestMainWindow::triggerRefusedWhileACycleRuns()
+{
+    // Slow answers keep the first cycle running long enough to press the button.
+    aimload::AppSettings settings(settingsFile());
+    MainWindow window(&settings,
+        launchWith({u"--simulate"_s, u"--sim-speed"_s, u"0.5"_s, u"--pacing"_s, u"10m"_s}));
+    findAction(window, u"actionStart"_s)->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(window.run()->requestsInFlight() > 0, 10000);
+
+    findAction(window, u"actionTriggerNow"_s)->trigger();
+    const QString banner = window.banner()->message(BannerBar::Topic::Trigger);
+    QVERIFY2(banner.contains(u"cycle 1 is still running"_s), qPrintable(banner));
+    QVERIFY(window.statusBar()->currentMessage().contains(u"still running"_s));
+    QCOMPARE(window.run()->cyclesCompleted(), 0u);
+    findAction(window, u"actionStop"_s)->trigger();
+}
+
+void TestMainWindow::triggerAcceptedBetweenCycles()
+{
+    aimload::AppSettings settings(settingsFile());
+    MainWindow window(&settings, launchWith(FastAgent + QStringList {u"--pacing"_s, u"10m"_s}));
+    findAction(window, u"actionStart"_s)->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(window.run()->cyclesCompleted(), 1u, 10000);
+
+    findAction(window, u"actionTriggerNow"_s)->trigger();
+    QVERIFY(!window.banner()->hasMessage(BannerBar::Topic::Trigger));
+    QTRY_COMPARE_WITH_TIMEOUT(window.run()->cyclesCompleted(), 2u, 10000);
+    findAction(window, u"actionStop"_s)->trigger();
+}
+
+void TestMainWindow::closeDuringRunCancelsInFlight()
+{
+    aimload::SimulatedAgent agent;
+    agent.setFault(aimload::SimulatedAgent::Fault::Hang);
+    QVERIFY(agent.listen());
+
+    aimload::AppSettings settings(settingsFile());
+    MainWindow window(
+        &settings, launchWith({u"--host"_s, agent.url().toString(), u"--no-wait-healthy"_s}));
+    window.show();
+    findAction(window, u"actionStart"_s)->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(window.run()->requestsInFlight() > 0, 10000);
+
+    QElapsedTimer timer;
+    timer.start();
+    QVERIFY(window.close());
+    QVERIFY2(timer.elapsed() < 2000, "closing waited for the hung agent");
+    QCOMPARE(window.run()->state(), LoadEngine::State::Stopped);
+    QCOMPARE(window.run()->requestsInFlight(), 0);
+    QVERIFY(window.run()->requestsCancelled() > 0);
+
+    const aimload::RequestTableModel& requests = *window.requestModel();
+    QVERIFY(requests.rowCount() > 0);
+    for (int row = 0; row < requests.rowCount(); ++row)
+        QCOMPARE(requests.rowAt(row).outcome, Outcome::Cancelled);
+}
+
+void TestMainWindow::stopIsImmediateWithAHungAgent()
+{
+    aimload::SimulatedAgent agent;
+    agent.setFault(aimload::SimulatedAgent::Fault::Hang);
+    QVERIFY(agent.listen());
+
+    aimload::AppSettings settings(settingsFile());
+    MainWindow window(&settings, launchWith({u"--host"_s, agent.url().toString()}));
+    findAction(window, u"actionStart"_s)->trigger();
+    QCOMPARE(window.run()->state(), LoadEngine::State::WaitingForAgent);
+    QTest::qWait(200);
+
+    QElapsedTimer timer;
+    timer.start();
+    findAction(window, u"actionStop"_s)->trigger();
+    QVERIFY(timer.elapsed() < 500);
+    QCOMPARE(window.run()->state(), LoadEngine::State::Stopped);
+    QVERIFY(findAction(window, u"actionStart"_s)->isEnabled());
+}
+
+void TestMainWindow::deadAgentShowsBanner()
+{
+    const QString url = u"http://127.0.0.1:%1"_s.arg(closedPort());
+    aimload::AppSettings settings(settingsFile());
+    MainWindow window(&settings, launchWith({u"--host"_s, url}));
+    window.show();
+
+    // The window probes at once, before anything is started.
+    QTRY_VERIFY_WITH_TIMEOUT(window.banner()->hasMessage(BannerBar::Topic::Agent), 10000);
+    const QString idle = window.banner()->message(BannerBar::Topic::Agent);
+    QVERIFY2(idle.contains(url) && idle.contains(u"refused"_s), qPrintable(idle));
+    QCOMPARE(window.run()->health(), aimload::RunController::Health::Unhealthy);
+    QVERIFY(window.findChild<QLabel*>(u"healthLight"_s)->toolTip().contains(u"refused"_s));
+
+    // Started, it waits for the agent and says so; the controls stay usable.
+    findAction(window, u"actionStart"_s)->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        window.banner()->message(BannerBar::Topic::Agent).startsWith(u"Waiting for the agent"_s),
+        10000);
+    QVERIFY(labelText(window, u"stateLabel"_s).contains(u"waiting for the agent"_s));
+    QVERIFY(findAction(window, u"actionStop"_s)->isEnabled());
+    QVERIFY(!findAction(window, u"actionTriggerNow"_s)->isEnabled());
+    findAction(window, u"actionStop"_s)->trigger();
+    QCOMPARE(window.run()->state(), LoadEngine::State::Stopped);
+}
+
+void TestMainWindow::unreadablePromptFileShowsBanner()
+{
+    const QString missing = m_dir.filePath(u"no-such-pool.json"_s);
+    aimload::AppSettings settings(settingsFile());
+    MainWindow window(&settings, launchWith({u"--simulate"_s, u"--prompts"_s, missing}));
+
+    QVERIFY(window.banner()->hasMessage(BannerBar::Topic::Settings));
+    const QString text = window.banner()->message(BannerBar::Topic::Settings);
+    QVERIFY2(text.contains(missing), qPrintable(text));
+    QVERIFY(!findAction(window, u"actionStart"_s)->isEnabled());
+    QVERIFY(findAction(window, u"actionSettings"_s)->isEnabled());
+    QCOMPARE(window.run()->session(), nullptr);
+    QVERIFY(labelText(window, u"stateLabel"_s).contains(u"check the settings"_s));
+
+    // Nothing to trigger, nothing to crash on.
+    findAction(window, u"actionStart"_s)->trigger();
+    findAction(window, u"actionTriggerNow"_s)->trigger();
+    QCOMPARE(window.run()->state(), LoadEngine::State::Idle);
+}
+
+void TestMainWindow::savingSettingsRestartsTheRun()
+{
+    aimload::AppSettings settings(settingsFile());
+    MainWindow window(&settings, launchWith(FastAgent + QStringList {u"--pacing"_s, u"10m"_s}));
+    window.show();
+    findAction(window, u"actionStart"_s)->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(window.run()->cyclesCompleted(), 1u, 10000);
+    window.flushViews();
+    const int rowsBefore = window.requestModel()->rowCount();
+    const aimload::LoadSession* before = window.run()->session();
+
+    findAction(window, u"actionSettings"_s)->trigger();
+    aimload::SettingsDialog* dialog = window.settingsDialog();
+    QVERIFY(dialog && dialog->isVisible());
+    QVERIFY(dialog->findChild<QLabel*>(u"noticeLabel"_s)->isVisibleTo(dialog));
+    // The dialog shows the pacing this launch runs with, not the stored default.
+    auto* pacing = dialog->findChild<QLineEdit*>(u"pacingEdit"_s);
+    QCOMPARE(pacing->text(), u"10m"_s);
+    pacing->setText(u"5m"_s);
+    dialog->accept();
+
+    QVERIFY(window.run()->session() != before);
+    QCOMPARE(window.run()->options().pacing, std::chrono::minutes(5));
+    QCOMPARE(settings.pacing(), std::chrono::minutes(5));
+    QTRY_COMPARE_WITH_TIMEOUT(window.run()->state(), LoadEngine::State::Running, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(window.run()->cyclesCompleted(), 2u, 10000);
+    window.flushViews();
+    QVERIFY(window.requestModel()->rowCount() > rowsBefore);
+    findAction(window, u"actionStop"_s)->trigger();
+}
+
+void TestMainWindow::layoutIsRestored()
+{
+    const QString file = settingsFile();
+    {
+        aimload::AppSettings settings(file);
+        MainWindow window(&settings, launchWith(FastAgent));
+        window.resize(1000, 700);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.findChild<QTabWidget*>(u"pages"_s)->setCurrentIndex(2);
+        window.close();
+    }
+    aimload::AppSettings settings(file);
+    QVERIFY(!settings.uiState(aimload::AppSettings::UiState::Geometry).isEmpty());
+    MainWindow window(&settings, launchWith(FastAgent));
+    QCOMPARE(window.size(), QSize(1000, 700));
+    QCOMPARE(window.findChild<QTabWidget*>(u"pages"_s)->currentIndex(), 2);
+}
+
+void TestMainWindow::journalledRunIsShownAgain()
+{
+    const QStringList arguments = FastAgent
+        + QStringList {u"--pacing"_s, u"10m"_s, u"--db"_s, m_dir.filePath(u"journal.db"_s)};
+    qint64 requestsBefore = 0;
+    {
+        aimload::AppSettings settings(settingsFile());
+        MainWindow window(&settings, launchWith(arguments));
+        findAction(window, u"actionStart"_s)->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(window.run()->cyclesCompleted(), 1u, 10000);
+        findAction(window, u"actionTriggerNow"_s)->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(window.run()->cyclesCompleted(), 2u, 10000);
+        requestsBefore = window.run()->stats()->total().requests;
+        window.close();
+    }
+    QCOMPARE(requestsBefore, 4);
+
+    // A new window continues the journal's run and shows what it holds.
+    aimload::AppSettings settings(settingsFile());
+    MainWindow window(&settings, launchWith(arguments));
+    window.flushViews();
+    QCOMPARE(window.run()->stats()->total().requests, requestsBefore);
+    QCOMPARE(window.requestModel()->rowCount(), int(requestsBefore));
+    QCOMPARE(window.run()->cyclesCompleted(), 2u);
+    QVERIFY(window.run()->runStartedAt().isValid());
+
+    findAction(window, u"actionStart"_s)->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(window.run()->cyclesCompleted(), 3u, 10000);
+    window.flushViews();
+    QCOMPARE(window.requestModel()->rowAt(0).cycle, 3u);
+    findAction(window, u"actionStop"_s)->trigger();
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"
