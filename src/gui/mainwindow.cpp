@@ -132,7 +132,7 @@ void MainWindow::connectRun()
     connect(m_run, &RunController::sessionWarnings, this, &MainWindow::onSessionWarnings);
     connect(m_run, &RunController::statsChanged, this, &MainWindow::scheduleRefresh);
     connect(m_run, &RunController::sessionChanged, this, &MainWindow::onSessionChanged);
-    connect(m_run, &RunController::stateChanged, this, &MainWindow::updateActions);
+    connect(m_run, &RunController::stateChanged, this, &MainWindow::onStateChanged);
     connect(m_run, &RunController::healthChanged, this, &MainWindow::onHealthChanged);
     connect(m_run, &RunController::healthWaiting, this, &MainWindow::onHealthWaiting);
     connect(m_run, &RunController::runFinished, this, &MainWindow::onRunFinished);
@@ -224,8 +224,6 @@ void MainWindow::start()
 {
     if (!m_run->canStart())
         return;
-    if (!m_statsModel->startTime().isValid())
-        m_statsModel->setStartTime(QDateTime::currentDateTimeUtc());
     m_ui->banner->clearMessage(BannerBar::Topic::Trigger);
     m_run->start();
 }
@@ -280,12 +278,20 @@ void MainWindow::onSessionChanged(LoadSession* session)
     tick();
 }
 
+// The engine also starts and stops through the status endpoint, not only through the
+// toolbar, so the window follows its state rather than its own button presses.
+void MainWindow::onStateChanged(LoadEngine::State state)
+{
+    if (state == LoadEngine::State::Running && !m_statsModel->startTime().isValid())
+        m_statsModel->setStartTime(QDateTime::currentDateTimeUtc());
+    updateActions();
+}
+
 void MainWindow::onHealthChanged(RunController::Health health, const QString& error)
 {
-    if (health == RunController::Health::Healthy) {
+    if (health != RunController::Health::Unhealthy) {
         m_ui->banner->clearMessage(BannerBar::Topic::Agent);
-    } else if (health == RunController::Health::Unhealthy
-        && m_run->state() != LoadEngine::State::WaitingForAgent) {
+    } else if (m_run->state() != LoadEngine::State::WaitingForAgent) {
         const QString url = m_run->session() ? m_run->session()->agentUrl().toString() : QString();
         m_ui->banner->showMessage(BannerBar::Topic::Agent, BannerBar::Level::Warning,
             tr("The agent at %1 does not answer: %2. Check that it is running and reachable "

@@ -71,6 +71,7 @@ private:
     void showAbout();
 
     void onSessionChanged(LoadSession* session);
+    void onStateChanged(LoadEngine::State state);
     void onHealthChanged(RunController::Health health, const QString& error);
     void onHealthWaiting(int attempt, const QString& error, qint64 retryInMs);
     void onRunFinished(const QString& reason);

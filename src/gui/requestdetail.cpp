@@ -48,48 +48,52 @@ QString RequestDetail::requestBody(const RequestRecord& record)
 
 QString RequestDetail::html(const RequestRecord& record, const QUrl& agentUrl, bool bodyKept)
 {
-    QString text = u"<h2>%1</h2>"_s.arg(
-        tr("Cycle %1 · %2 · %3 · %4")
-            .arg(QString::number(record.cycle), record.group, modelLabel(record.model),
-                DisplayFormat::outcome(record.outcome))
-            .toHtmlEscaped());
+    const QString title = tr("Cycle %1 · %2 · %3 · %4")
+                              .arg(QString::number(record.cycle), record.group,
+                                  modelLabel(record.model), DisplayFormat::outcome(record.outcome));
+    return u"<h2>%1</h2>"_s.arg(title.toHtmlEscaped()) + promptSection(record)
+        + requestSection(record, agentUrl) + answerSection(record, bodyKept);
+}
 
-    text += section(tr("Prompt"));
-    text += u"<table>"_s + row(tr("Id"), record.promptId)
-        + row(tr("Description"), record.description) + u"</table>"_s;
-    text += pre(record.message.isEmpty() ? tr("(empty message, sent on purpose)") : record.message);
+QString RequestDetail::promptSection(const RequestRecord& record)
+{
+    const QString message
+        = record.message.isEmpty() ? tr("(empty message, sent on purpose)") : record.message;
+    return section(tr("Prompt")) + u"<table>"_s + row(tr("Id"), record.promptId)
+        + row(tr("Description"), record.description) + u"</table>"_s + pre(message);
+}
 
-    text += section(tr("Request"));
+QString RequestDetail::requestSection(const RequestRecord& record, const QUrl& agentUrl)
+{
     const QString traceparent = record.traceId.isEmpty()
         ? tr("not sent")
         : u"00-%1-%2-01"_s.arg(record.traceId, record.spanId);
-    text += u"<table>"_s + row(tr("Method"), u"POST"_s)
+    const QString body = requestBody(record);
+    const QString noBody = tr("No body: /repair takes its arguments in the query string.");
+    return section(tr("Request")) + u"<table>"_s + row(tr("Method"), u"POST"_s)
         + row(tr("URL"), requestUrl(record, agentUrl).toString())
         + row(tr("traceparent"), traceparent)
-        + row(tr("Sent at"), DisplayFormat::fullTime(record.startedAt)) + u"</table>"_s;
-    const QString body = requestBody(record);
-    text += body.isEmpty() ? u"<p>%1</p>"_s.arg(tr("No body: /repair takes its arguments in the "
-                                                   "query string.")
-                                                    .toHtmlEscaped())
-                           : pre(body);
+        + row(tr("Sent at"), DisplayFormat::fullTime(record.startedAt)) + u"</table>"_s
+        + (body.isEmpty() ? u"<p>%1</p>"_s.arg(noBody.toHtmlEscaped()) : pre(body));
+}
 
-    text += section(tr("Answer"));
-    if (!record.finished()) {
-        text += u"<p>%1</p>"_s.arg(tr("Waiting for the agent…").toHtmlEscaped());
-        return text;
-    }
+QString RequestDetail::answerSection(const RequestRecord& record, bool bodyKept)
+{
+    QString text = section(tr("Answer"));
+    if (!record.finished())
+        return text + u"<p>%1</p>"_s.arg(tr("Waiting for the agent…").toHtmlEscaped());
+
+    const QString agentLatency = std::isnan(record.agentLatencySeconds)
+        ? tr("not reported")
+        : DisplayFormat::latency(record.agentLatencySeconds * 1000.0);
+    const QString tools = record.toolNames.isEmpty() ? QString::number(record.toolCallCount)
+                                                     : record.toolNames.join(u", "_s);
     text += u"<table>"_s
         + row(tr("HTTP status"),
             record.httpStatus ? QString::number(record.httpStatus) : tr("no HTTP answer"))
         + row(tr("Latency"), DisplayFormat::latency(record.latencyMs))
-        + row(tr("Agent's own latency"),
-            std::isnan(record.agentLatencySeconds)
-                ? tr("not reported")
-                : DisplayFormat::latency(record.agentLatencySeconds * 1000.0))
-        + row(tr("Model used"), record.modelUsed)
-        + row(tr("Tool calls"),
-            record.toolNames.isEmpty() ? QString::number(record.toolCallCount)
-                                       : record.toolNames.join(u", "_s))
+        + row(tr("Agent's own latency"), agentLatency) + row(tr("Model used"), record.modelUsed)
+        + row(tr("Tool calls"), tools)
         + row(tr("Size"), DisplayFormat::bytes(record.responseBytes));
     if (!record.error.isEmpty())
         text += row(tr("Error"), record.error);
@@ -99,16 +103,15 @@ QString RequestDetail::html(const RequestRecord& record, const QUrl& agentUrl, b
         text += row(tr("Redirected to"), record.redirectTarget);
     text += u"</table>"_s;
 
-    if (!bodyKept)
-        text += u"<p><i>%1</i></p>"_s.arg(
-            tr("The body is no longer kept: only the newest %1 answers keep theirs.")
-                .arg(RequestTableModel::BodiesKept)
-                .toHtmlEscaped());
-    else if (record.body.isEmpty())
-        text += u"<p><i>%1</i></p>"_s.arg(tr("The answer had no body.").toHtmlEscaped());
-    else
-        text += pre(RequestTableModel::prettyBody(record.body));
-    return text;
+    if (!bodyKept) {
+        const QString dropped
+            = tr("The body is no longer kept: only the newest %1 answers keep theirs.")
+                  .arg(RequestTableModel::BodiesKept);
+        return text + u"<p><i>%1</i></p>"_s.arg(dropped.toHtmlEscaped());
+    }
+    if (record.body.isEmpty())
+        return text + u"<p><i>%1</i></p>"_s.arg(tr("The answer had no body.").toHtmlEscaped());
+    return text + pre(RequestTableModel::prettyBody(record.body));
 }
 
 } // namespace aimload

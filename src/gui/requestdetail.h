@@ -20,6 +20,11 @@ public:
 
     static QUrl requestUrl(const RequestRecord& record, const QUrl& agentUrl);
     static QString requestBody(const RequestRecord& record); // indented JSON, empty for /repair
+
+private:
+    static QString promptSection(const RequestRecord& record);
+    static QString requestSection(const RequestRecord& record, const QUrl& agentUrl);
+    static QString answerSection(const RequestRecord& record, bool bodyKept);
 };
 
 } // namespace aimload

@@ -39,6 +39,7 @@ bool RunController::setOptions(const Options& options, QString* error)
     const bool wasActive = isActive();
     dropSession();
     m_options = options;
+    setHealth(Health::Unknown, {});
 
     auto* session = new LoadSession(options, this);
     if (!session->prepare(error)) {
@@ -84,11 +85,11 @@ void RunController::announce(const LoadSession& session)
 {
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const Options& options = session.options();
-    Q_EMIT logLine(EventLog::Level::Info, now, u"Settings: %1"_s.arg(session.startupLine()));
+    Q_EMIT logLine(EventLog::Level::Info, now, tr("Settings: %1").arg(session.startupLine()));
     Q_EMIT logLine(EventLog::Level::Info, now,
-        u"Prompt pool %1: %2"_s.arg(
-            options.promptsFile.isEmpty() ? u"(built in)"_s : options.promptsFile,
-            session.pool().summary()));
+        tr("Prompt pool %1: %2")
+            .arg(options.promptsFile.isEmpty() ? tr("(built in)") : options.promptsFile,
+                session.pool().summary()));
     Q_EMIT logLine(EventLog::Level::Info, now, session.journalLine());
     if (const QString status = session.statusLine(); !status.isEmpty())
         Q_EMIT logLine(EventLog::Level::Info, now, status);
@@ -136,7 +137,7 @@ void RunController::writeReports()
     reports->write(true, &errors, &written);
     const QDateTime now = QDateTime::currentDateTimeUtc();
     for (const QString& file : std::as_const(written))
-        Q_EMIT logLine(EventLog::Level::Info, now, u"Wrote %1"_s.arg(file));
+        Q_EMIT logLine(EventLog::Level::Info, now, tr("Wrote %1").arg(file));
     for (const QString& error : std::as_const(errors)) {
         qCWarning(lcGui) << "report not written:" << error;
         Q_EMIT logLine(EventLog::Level::Error, now, error);

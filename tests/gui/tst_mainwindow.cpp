@@ -7,6 +7,7 @@
 #include "models/abcomparisonmodel.h"
 #include "models/requesttablemodel.h"
 #include "models/statstablemodel.h"
+#include "requestspage.h"
 #include "runcontroller.h"
 #include "session/loadsession.h"
 #include "settingsdialog.h"
@@ -109,6 +110,18 @@ void TestMainWindow::startFillsTableStatisticsAndComparison()
     QCOMPARE(overall.a.requests, stats.modelTotal(Model::A).requests);
     QCOMPARE(overall.b.requests, stats.modelTotal(Model::B).requests);
     QCOMPARE(overall.a.requests, overall.b.requests);
+
+    // The detail pane shows the selected request as it went out and as it came back.
+    auto* page = window.findChild<aimload::RequestsPage*>();
+    page->selectRow(0);
+    const aimload::RequestRecord& newest = window.requestModel()->rowAt(0);
+    const QString detail = page->detailText();
+    QVERIFY2(detail.contains(newest.message), qPrintable(detail));
+    QVERIFY(detail.contains(u"POST"_s));
+    QVERIFY(detail.contains(run->session()->agentUrl().toString()));
+    QVERIFY(detail.contains(
+        newest.endpoint == aimload::Endpoint::Chat ? u"\"message\": "_s : u"workflow="_s));
+    QVERIFY(detail.contains(newest.modelUsed));
 
     // The status strip shows the same counts.
     QVERIFY2(labelText(window, u"requestsLabel"_s).contains(u"%1 ok"_s.arg(total.requests)),
