@@ -14,6 +14,7 @@ set -euo pipefail
 #   libqt6opengl6-dev   Qt6Charts' CMake config requires Qt6OpenGL
 #   qt6-websockets-dev  Qt6HttpServer's CMake config requires Qt6WebSockets
 #   libqt6sql6-sqlite   the QSQLITE driver plugin
+#   libqt6svg6          the SVG icon plugin: the window's icons are SVG
 # python3-yaml, desktop-file-utils and appstream are for tests/packaging: a YAML parser
 # for the compose and Kubernetes files, and the validators of the desktop entry and the
 # AppStream metadata.
@@ -27,6 +28,7 @@ packages=(
     qt6-httpserver-dev
     qt6-websockets-dev
     libqt6sql6-sqlite
+    libqt6svg6
     python3
     python3-fastapi
     python3-uvicorn

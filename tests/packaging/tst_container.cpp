@@ -29,10 +29,11 @@ const QSet<QString> basePackages {u"libc6"_s, u"libstdc++6"_s, u"libgcc-s1"_s};
 // certificates for an https agent, and the SQLite driver plugin.
 const QSet<QString> nonLibraryPackages {
     u"busybox"_s, u"curl"_s, u"ca-certificates"_s, u"libqt6sql6-sqlite"_s};
-// In scripts/install-deps.sh only for the tests, so not in the build stage.
+// In scripts/install-deps.sh for the tests or for plugins loaded at run time, so not in the
+// build stage.
 const QSet<QString> testOnlyPackages {u"python3"_s, u"python3-fastapi"_s, u"python3-uvicorn"_s,
-    u"python3-yaml"_s, u"procps"_s, u"libqt6sql6-sqlite"_s, u"desktop-file-utils"_s,
-    u"appstream"_s};
+    u"python3-yaml"_s, u"procps"_s, u"libqt6sql6-sqlite"_s, u"libqt6svg6"_s,
+    u"desktop-file-utils"_s, u"appstream"_s};
 
 QStringList jsonStrings(const QString& text, bool* ok)
 {
