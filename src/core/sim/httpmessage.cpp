@@ -153,9 +153,6 @@ HttpRequestParser::Result HttpRequestParser::fail(int status, const QString& rea
 qsizetype HttpRequestParser::findHeadEnd()
 {
     if (m_scanned == 0) {
-        // A lone CR may be the start of a blank line: wait for what follows it.
-        if (m_buffer == "\r")
-            return -1;
         qsizetype skip = 0;
         while (skip < m_buffer.size()) {
             if (m_buffer.at(skip) == '\n')
@@ -167,6 +164,10 @@ qsizetype HttpRequestParser::findHeadEnd()
                 break;
         }
         m_buffer.remove(0, skip);
+        // A lone CR may be the start of a blank line, also after blank lines already
+        // skipped: wait for what follows it instead of scanning it as a request line.
+        if (m_buffer == "\r")
+            return -1;
     }
 
     for (qsizetype i = m_scanned; i < m_buffer.size(); ++i) {
