@@ -4,6 +4,7 @@
 #include "icons.h"
 #include "launchoptions.h"
 #include "mainwindow.h"
+#include "runcontroller.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -78,6 +79,9 @@ int runWindow(int& argc, char** argv, const QStringList& arguments,
     aimload::MainWindow window(
         &settings, aimload::LaunchOptions::fromCommandLine(arguments, environment, options));
     window.show();
+    // Traffic flows from launch, as in headless mode: the presenter only has to watch.
+    if (window.run()->canStart())
+        window.run()->start();
     return app.exec();
 }
 
