@@ -527,7 +527,9 @@ void TestAgentClient::outcomes()
         QCOMPARE(agent.requestCount(), 1);
     }
     if (fault == Fault::Hang) {
-        QVERIFY2(done.latencyMs >= 295.0 && done.latencyMs <= 400.0,
+        // The deadline runs from send(), latency from when the request left: on a loaded
+        // machine the two can be some milliseconds apart, so the bound is loose.
+        QVERIFY2(done.latencyMs >= 250.0 && done.latencyMs <= 600.0,
             qPrintable(QString::number(done.latencyMs)));
     }
 }
