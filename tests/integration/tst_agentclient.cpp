@@ -783,7 +783,7 @@ void TestAgentClient::latency()
     QCOMPARE(server.acceptedCount(), 1);
     const RequestRecord done = recordAt(finished, 0);
     QCOMPARE(outcomeOf(done), u"ok"_s);
-    QVERIFY2(done.latencyMs >= 200.0 && done.latencyMs <= 260.0,
+    QVERIFY2(done.latencyMs >= 200.0 && done.latencyMs <= 400.0,
         qPrintable(QString::number(done.latencyMs)));
     QVERIFY(done.latencyMs <= wallMs);
     QVERIFY(done.startedAt >= before);
