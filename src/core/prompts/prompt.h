@@ -5,7 +5,11 @@
 
 namespace aimload {
 
-enum class Endpoint { Chat, Repair };
+enum class Endpoint
+{
+    Chat,
+    Repair
+};
 
 QString endpointPath(Endpoint endpoint);
 
