@@ -199,7 +199,18 @@ def proc_sample(pid):
     # voluntary context switches of the main thread: how often it went to sleep, that
     # is about how often it woke up (threads that come and go would lose their counts)
     switches = int(fields["voluntary_ctxt_switches"].strip())
-    return {"t": time.monotonic(), "rss_kb": int(fields["VmRSS"].split()[0]),
+    # time on a CPU from the scheduler (se.sum_exec_runtime, ms with 6 decimals) of the
+    # threads alive now: finer than stat's 10 ms ticks, but a thread that has exited
+    # takes its time with it
+    run_ns = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            for line in (task / "sched").read_text().splitlines():
+                if line.startswith("se.sum_exec_runtime"):
+                    run_ns += int(float(line.split(":")[1]) * 1e6)
+        except (OSError, ValueError, IndexError):
+            pass
+    return {"t": time.monotonic(), "rss_kb": int(fields["VmRSS"].split()[0]), "run_ns": run_ns,
             "anon_kb": int(fields.get("RssAnon", "0 kB").split()[0]), "cpu_s": cpu,
             "switches": switches, "threads": int(fields["Threads"].strip())}
 
@@ -305,8 +316,8 @@ def bench_idle(tools, args, results):
         "Locust HttpUser": spawn(tools.locust_cmd("locustfile.py", nginx.url, 1),
                                  out=tools.scratch / "idle-locust.out"),
     }
-    # The window starts runs from its Start button; the status endpoint's start is the
-    # same call without a pointer.
+    # The window starts runs from its Start button and has no option for it; the status
+    # endpoint's POST /api/start starts the same session's engine.
     window_started = False
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not window_started:
@@ -341,6 +352,7 @@ def bench_idle(tools, args, results):
             "anon_mb_median": med([s["anon_kb"] for s in samples]) / 1024,
             "cpu_s_window": cpu,
             "cpu_s_per_hour": cpu * 3600 / span,
+            "schedstat_cpu_s_per_hour": (samples[-1]["run_ns"] - samples[0]["run_ns"]) / 1e9 * 3600 / span,
             "wakeups_per_hour": (samples[-1]["switches"] - samples[0]["switches"]) * 3600 / span,
             "threads": samples[-1]["threads"],
         }
@@ -429,8 +441,12 @@ def pacing_stats(records, pacing_s, grid):
     absdev = [abs(d) for d in devs]
     fit = slope(ks, starts)
     span_h = (starts[-1] - t0) / 3600
+    offset = med(devs)  # the grid's own phase, free of the first cycle's luck
+    jitter = [abs(d - offset) for d in devs]
     return {
         "cycles": len(starts),
+        "jitter_ms_p99_abs": nearest_rank(jitter, 99),
+        "jitter_ms_max_abs": max(jitter),
         "slots": ks[-1] + 1,
         "slots_skipped": ks[-1] + 1 - len(starts),
         "dev_ms_max_abs": max(absdev),
@@ -774,12 +790,13 @@ def markdown(results):
     out = []
     if "idle" in results:
         out += ["## Idle footprint", "",
-                "| | VmRSS MB (median) | RssAnon MB | CPU-s in window | CPU-s per idle hour | main-thread wakeups per hour | threads |",
-                "|---|---|---|---|---|---|---|"]
+                "| | VmRSS MB (median) | RssAnon MB | CPU-s in window | CPU-s per idle hour | same from /proc/PID/task/*/sched | main-thread wakeups per hour | threads |",
+                "|---|---|---|---|---|---|---|---|"]
         for name, r in results["idle"].items():
             if isinstance(r, dict) and "rss_mb_median" in r:
                 out.append(f"| {name} | {fmt(r['rss_mb_median'])} | {fmt(r['anon_mb_median'])} | "
                            f"{fmt(r['cpu_s_window'], 2)} | {fmt(r['cpu_s_per_hour'], 2)} | "
+                           f"{fmt(r['schedstat_cpu_s_per_hour'], 3)} | "
                            f"{fmt(round(r['wakeups_per_hour']))} | {r['threads']} |")
         out.append("")
     if "startup" in results:
@@ -798,16 +815,18 @@ def markdown(results):
         out.append("")
     if "pacing" in results:
         out += ["## Pacing (deviation of each cycle's arrival at the agent from t0 + k·100 ms)", "",
-                "| | cycles | slots skipped | median dev ms | p99 abs dev ms | max abs dev ms | drift ms over run |",
-                "|---|---|---|---|---|---|---|"]
+                "| | cycles | slots skipped | median dev ms | p99 abs dev ms | max abs dev ms | p99 abs jitter ms | max abs jitter ms | drift ms over run |",
+                "|---|---|---|---|---|---|---|---|---|"]
         for name, r in results["pacing"].items():
             out.append(f"| {name} | {r['cycles']} | {r['slots_skipped']} | {fmt(r['dev_ms_median'], 2)} | "
                        f"{fmt(r['dev_ms_p99_abs'], 2)} | {fmt(r['dev_ms_max_abs'], 2)} | "
+                       f"{fmt(r['jitter_ms_p99_abs'], 2)} | {fmt(r['jitter_ms_max_abs'], 2)} | "
                        f"{fmt(r['drift_ms_over_run'], 2)} |")
             if "from_first_task" in r:
                 f = r["from_first_task"]
                 out.append(f"| {name}, from the first task | {f['cycles']} | – | {fmt(f['dev_ms_median'], 2)} | "
                            f"{fmt(f['dev_ms_p99_abs'], 2)} | {fmt(f['dev_ms_max_abs'], 2)} | "
+                           f"{fmt(f['jitter_ms_p99_abs'], 2)} | {fmt(f['jitter_ms_max_abs'], 2)} | "
                            f"{fmt(f['drift_ms_over_run'], 2)} |")
         out.append("")
     if "throughput" in results:
@@ -847,7 +866,7 @@ def markdown(results):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*")
-    parser.add_argument("--short", action="store_true", help="shorter runs (about 5 minutes)")
+    parser.add_argument("--short", action="store_true", help="shorter runs (about 4 minutes)")
     parser.add_argument("--aimload", default=os.environ.get(
         "AIMLOAD_BIN", str(ROOT / "build" / "src" / "app" / "aimload")))
     parser.add_argument("--out", help="results folder (default: a new one under /tmp)")

@@ -6,9 +6,10 @@
 #
 # NAME: idle startup pacing throughput latency memory valgrind (default: all; idle
 # runs in the background meanwhile), or profile (perf, never in the default).
-# The full suite takes about 25 minutes, --short about 5. Servers listen on 127.0.0.1
+# The full suite takes about 20 minutes, --short about 4. Servers listen on 127.0.0.1
 # only and every generator is aimed at them. Needs (Debian 12):
 #   apt-get install -y python3-locust wrk nginx-light hyperfine valgrind linux-perf
+# (linux-perf only for profile)
 # and a build of aimload: by default build/src/app/aimload, or AIMLOAD_BIN / --aimload.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
