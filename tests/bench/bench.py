@@ -758,7 +758,7 @@ def bench_profile(tools, args, results):
                                    "--pacing", pacing, "--run-time", f"{seconds}s", "--no-db",
                                    "--no-wait-healthy", "--prompts", pool)]
         log(f"profile: {tag}")
-        proc = spawn(argv, out=tools.scratch / f"perf-{tag}.out")
+        proc = spawn(argv, out=None)  # aimload's event log at this rate is tens of MB
         wait_bounded(proc, seconds + 120)
         reports = {
             "threads": ["--no-children", "--sort", "comm", "-g", "none"],
