@@ -23,7 +23,7 @@ struct AgentClient::Pending
     QNetworkAccessManager* manager = nullptr;
     QTimer* deadline = nullptr;
     qint64 queuedNs = 0;
-    qint64 leftNs = -1;
+    bool sentReported = false;
     qint64 bytesReceived = 0;
     Outcome forced = Outcome::Pending;
     QString forcedReason;
@@ -202,11 +202,10 @@ void AgentClient::send(RequestRecord record)
 void AgentClient::markSent(QNetworkReply* reply)
 {
     const auto it = m_pending.constFind(reply);
-    if (it == m_pending.cend() || (*it)->leftNs >= 0)
+    if (it == m_pending.cend() || (*it)->sentReported)
         return;
 
-    (*it)->leftNs = m_monotonic.nsecsElapsed();
-    (*it)->record.startedAt = QDateTime::currentDateTimeUtc();
+    (*it)->sentReported = true;
     Q_EMIT requestSent((*it)->record);
 }
 
@@ -246,9 +245,12 @@ void AgentClient::onFinished(QNetworkReply* reply)
     reply->deleteLater();
 
     const qint64 endNs = m_monotonic.nsecsElapsed();
-    const qint64 leftNs = pending->leftNs >= 0 ? pending->leftNs : pending->queuedNs;
+    // Latency runs from send(): every request gets a connection of its own at once, so
+    // nothing waits inside the client. requestSent() cannot mark the start instead: Qt
+    // posts it from its HTTP thread, and a busy main thread would stamp it late and
+    // record a latency shorter than the agent really took.
     RequestRecord record = std::move(pending->record);
-    record.latencyMs = double(endNs - leftNs) / 1e6;
+    record.latencyMs = double(endNs - pending->queuedNs) / 1e6;
     record.httpStatus = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     const QByteArray body = pending->forced == Outcome::Pending ? reply->readAll() : QByteArray();
     record.responseBytes = std::max<qint64>(body.size(), pending->bytesReceived);
