@@ -3,6 +3,7 @@
 // a row. Whatever the agent does, each request ends exactly once with the right outcome,
 // cycles stay on their grid and nothing is left in flight.
 
+#include "../integration/processmemory.h"
 #include "agent/agentclient.h"
 #include "engine/clock.h"
 #include "engine/loadengine.h"
@@ -94,26 +95,6 @@ ClientSettings clientSettings(const QUrl& url, std::chrono::milliseconds timeout
     settings.chatTimeout = settings.repairTimeout = timeout;
     settings.healthTimeout = 1s;
     return settings;
-}
-
-std::optional<qint64> statusKilobytes(const QByteArray& field)
-{
-    QFile status(u"/proc/self/status"_s);
-    if (!status.open(QIODevice::ReadOnly))
-        return std::nullopt;
-    const QByteArrayList lines = status.readAll().split('\n');
-    for (const QByteArray& line : lines) {
-        if (line.startsWith(QByteArray(field + ':')))
-            return line.mid(field.size() + 1).trimmed().split(' ').first().toLongLong();
-    }
-    return std::nullopt;
-}
-
-// Makes VmHWM start again from the current resident size (Linux 4.0 and later).
-bool resetPeakMemory()
-{
-    QFile clearRefs(u"/proc/self/clear_refs"_s);
-    return clearRefs.open(QIODevice::WriteOnly) && clearRefs.write("5") == 1;
 }
 
 QString outcomeOf(const RequestRecord& record)
@@ -326,11 +307,11 @@ void FaultTest::rawFault()
     server.setScript({FaultServer::step(Action(action), bytes)});
     server.setStreamBytes(HugeBody);
     Run run(server.url(), ChatPool, 300ms, cycles, std::chrono::milliseconds(timeoutMs), Cap);
-    const bool peakKnown = resetPeakMemory();
-    const std::optional<qint64> rssBefore = statusKilobytes("VmRSS");
+    const bool peakKnown = aimload::test::resetPeakMemory();
+    const std::optional<qint64> rssBefore = aimload::test::statusKilobytes("VmRSS");
 
     QVERIFY(run.runToEnd());
-    const std::optional<qint64> peakAfter = statusKilobytes("VmHWM");
+    const std::optional<qint64> peakAfter = aimload::test::statusKilobytes("VmHWM");
 
     const QStringList problems = run.ledger.problems(GridToleranceNs);
     QVERIFY2(problems.isEmpty(), qPrintable(describe(problems)));

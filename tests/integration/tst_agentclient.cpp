@@ -1,4 +1,5 @@
 #include "agent/agentclient.h"
+#include "processmemory.h"
 #include "rawhttpserver.h"
 #include "sim/simulatedagent.h"
 
@@ -116,26 +117,6 @@ bool offersUpgrade(const CapturedRequest& request)
 QString formDecoded(QByteArray value)
 {
     return QString::fromUtf8(QByteArray::fromPercentEncoding(value.replace('+', ' ')));
-}
-
-std::optional<qint64> statusKilobytes(const QByteArray& field)
-{
-    QFile status(u"/proc/self/status"_s);
-    if (!status.open(QIODevice::ReadOnly))
-        return std::nullopt;
-    const QByteArrayList lines = status.readAll().split('\n');
-    for (const QByteArray& line : lines) {
-        if (line.startsWith(QByteArray(field + ':')))
-            return line.mid(field.size() + 1).trimmed().split(' ').first().toLongLong();
-    }
-    return std::nullopt;
-}
-
-// Makes VmHWM start again from the current resident size (Linux 4.0 and later).
-bool resetPeakMemory()
-{
-    QFile clearRefs(u"/proc/self/clear_refs"_s);
-    return clearRefs.open(QIODevice::WriteOnly) && clearRefs.write("5") == 1;
 }
 
 } // namespace
@@ -578,12 +559,12 @@ void TestAgentClient::responseCap()
     settings.maxResponseBytes = Cap;
     AgentClient client(settings);
     QSignalSpy finished(&client, &AgentClient::requestFinished);
-    const bool peakKnown = resetPeakMemory();
-    const std::optional<qint64> rssBefore = statusKilobytes("VmRSS");
+    const bool peakKnown = aimload::test::resetPeakMemory();
+    const std::optional<qint64> rssBefore = aimload::test::statusKilobytes("VmRSS");
 
     client.send(chatRecord(1));
     QVERIFY(finished.wait(WaitMs));
-    const std::optional<qint64> peakAfter = statusKilobytes("VmHWM");
+    const std::optional<qint64> peakAfter = aimload::test::statusKilobytes("VmHWM");
 
     const RequestRecord done = recordAt(finished, 0);
     QCOMPARE(outcomeOf(done), u"invalid_response"_s);
