@@ -73,7 +73,8 @@ void RunController::attach(LoadSession* session)
     connect(engine, &LoadEngine::healthWaiting, this, &RunController::healthWaiting);
     connect(engine, &LoadEngine::cycleStarted, this, &RunController::cycleStarted);
     connect(engine, &LoadEngine::cycleFinished, this, [this] { ++m_cyclesCompleted; });
-    connect(engine, &LoadEngine::slotSkipped, this, [this] { ++m_slotsSkipped; });
+    connect(engine, &LoadEngine::skippedSlots, this,
+        [this](int, qint64, qint64 count) { m_slotsSkipped += quint64(count); });
     connect(engine, &LoadEngine::requestStarted, this, &RunController::onRequestStarted);
     connect(engine, &LoadEngine::requestFinished, this, &RunController::onRequestFinished);
     connect(engine, &LoadEngine::finished, this, &RunController::runFinished);
@@ -122,7 +123,7 @@ void RunController::restoreHistory(const LoadSession& session)
         Q_EMIT requestRestored(record);
     });
     m_cyclesCompleted += quint64(cycles.size());
-    m_slotsSkipped += quint64(journal->skippedSlots(session.runId()).size());
+    m_slotsSkipped += quint64(journal->skippedSlotCount(session.runId()));
     if (!cycles.isEmpty())
         Q_EMIT statsChanged();
 }

@@ -34,7 +34,8 @@ public:
     struct Skip
     {
         int user = 0;
-        qint64 slot = 0;
+        qint64 slot = 0; // the first of the stretch
+        qint64 count = 1;
         QString reason;
         bool cycleRunning = false; // a cycle of that user was running when it was skipped
     };
@@ -45,13 +46,20 @@ public:
     {
         connect(engine, &LoadEngine::cycleStarted, this, &EngineLedger::onCycleStarted);
         connect(engine, &LoadEngine::cycleFinished, this, &EngineLedger::onCycleFinished);
-        connect(engine, &LoadEngine::slotSkipped, this, &EngineLedger::onSlotSkipped);
+        connect(engine, &LoadEngine::skippedSlots, this, &EngineLedger::onSlotsSkipped);
         connect(engine, &LoadEngine::requestStarted, this, &EngineLedger::onRequestStarted);
         connect(engine, &LoadEngine::requestFinished, this, &EngineLedger::onRequestFinished);
     }
 
     const QList<Cycle>& cycles() const { return m_cycles; }
     const QList<Skip>& skips() const { return m_skips; }
+    qint64 skippedSlotCount() const
+    {
+        qint64 total = 0;
+        for (const Skip& skip : m_skips)
+            total += skip.count;
+        return total;
+    }
     const QList<RequestRecord>& finished() const { return m_finished; }
     int startedCount() const { return int(m_started.size()); }
     qint64 worstLatenessNs() const { return m_worstLatenessNs; }
@@ -112,11 +120,11 @@ private:
         m_breaches.append(QStringLiteral("cycle %1 finished but never started").arg(info.cycle));
     }
 
-    void onSlotSkipped(int user, qint64 slot, const QString& reason)
+    void onSlotsSkipped(int user, qint64 firstSlot, qint64 count, const QString& reason)
     {
         const bool running = std::any_of(m_cycles.cbegin(), m_cycles.cend(),
             [user](const Cycle& cycle) { return cycle.info.user == user && !cycle.finished; });
-        m_skips.append({user, slot, reason, running});
+        m_skips.append({user, firstSlot, count, reason, running});
     }
 
     void onRequestStarted(const RequestRecord& record)
@@ -178,7 +186,10 @@ private:
             last = std::max(last, cycle.info.slot);
         }
         for (const Skip& skip : std::as_const(m_skips)) {
-            ++seen[skip.slot];
+            for (qint64 slot = skip.slot; slot < skip.slot + skip.count; ++slot)
+                ++seen[slot];
+            if (skip.count < 1)
+                problems.append(QStringLiteral("a stretch of %1 skipped slots").arg(skip.count));
             if (!skip.cycleRunning)
                 problems.append(QStringLiteral("slot %1 skipped with no cycle running: %2")
                                     .arg(skip.slot)

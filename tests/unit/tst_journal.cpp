@@ -1,5 +1,6 @@
 #include "stats/statsaggregator.h"
 #include "storage/journal.h"
+#include "storage/journalschema.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -358,6 +359,7 @@ private Q_SLOTS:
     void recentRecordsAreTheLastOldestFirst_data();
     void recentRecordsAreTheLastOldestFirst();
     void recordsSkippedSlots();
+    void upgradesAFirstVersionJournal();
     void reopeningKeepsEverything();
     void twoJournalsShareOneFile();
     void badPathFailsWithOneLine_data();
@@ -599,18 +601,57 @@ void JournalTest::recordsSkippedSlots()
     QVERIFY2(journal.open(journalPath(), &error), qPrintable(error));
     const qint64 runId = journal.beginRun({});
     const QDateTime before = QDateTime::currentDateTimeUtc().addMSecs(-1);
-    journal.recordSkippedSlot(runId, 2, 41, u"previous cycle still running"_s);
-    journal.recordSkippedSlot(runId, 0, 42, u"agent unhealthy"_s);
-    journal.recordSkippedSlot(journal.beginRun({}), 1, 1, u"other run"_s);
+    journal.recordSkippedSlots(runId, 2, 41, 1, u"previous cycle still running"_s);
+    journal.recordSkippedSlots(runId, 0, 42, 250, u"agent unhealthy"_s);
+    journal.recordSkippedSlots(journal.beginRun({}), 1, 1, 7, u"other run"_s);
 
     const QList<aimload::SkippedSlot> skipped = journal.skippedSlots(runId);
     QCOMPARE(skipped.size(), 2);
     QCOMPARE(skipped.at(0).user, 2);
     QCOMPARE(skipped.at(0).slot, 41);
+    QCOMPARE(skipped.at(0).count, 1);
     QCOMPARE(skipped.at(0).reason, u"previous cycle still running"_s);
     QVERIFY(skipped.at(0).at >= before);
     QVERIFY(skipped.at(0).at <= QDateTime::currentDateTimeUtc());
     QCOMPARE(skipped.at(1).slot, 42);
+    QCOMPARE(skipped.at(1).count, 250);
+    QCOMPARE(journal.skippedSlotCount(runId), 251);
+    QCOMPARE(journal.skippedSlotCount(runId + 1), 7);
+    QCOMPARE(journal.skippedSlotCount(runId + 2), 0);
+}
+
+// A journal written before skipped slots were stored as stretches: each old row is one
+// slot, and the file goes on taking new rows.
+void JournalTest::upgradesAFirstVersionJournal()
+{
+    const QString path = journalPath();
+    {
+        RawConnection raw(path);
+        for (const QString& statement : aimload::journalMigrations().constFirst())
+            QCOMPARE(raw.exec(statement), QString());
+        QCOMPARE(raw.exec(u"PRAGMA application_id = %1"_s.arg(aimload::JournalApplicationId)),
+            QString());
+        QCOMPARE(raw.exec(u"PRAGMA user_version = 1"_s), QString());
+        QCOMPARE(raw.exec(u"INSERT INTO runs VALUES (1, 0, NULL, NULL, 'http://a', '', '', 0)"_s),
+            QString());
+        QCOMPARE(raw.exec(u"INSERT INTO skipped_slots (run_id, user, slot, at, reason) "
+                          "VALUES (1, 0, 5, 0, 'old'), (1, 0, 6, 0, 'old')"_s),
+            QString());
+    }
+
+    Journal journal;
+    QString error;
+    QVERIFY2(journal.open(path, &error), qPrintable(error));
+    QCOMPARE(journal.skippedSlotCount(1), 2);
+    journal.recordSkippedSlots(1, 0, 9, 3, u"new"_s);
+    const QList<aimload::SkippedSlot> skipped = journal.skippedSlots(1);
+    QCOMPARE(skipped.size(), 3);
+    QCOMPARE(skipped.at(0).count, 1);
+    QCOMPARE(skipped.at(2).count, 3);
+    QCOMPARE(journal.skippedSlotCount(1), 5);
+    journal.close();
+    RawConnection raw(path);
+    QCOMPARE(raw.value(u"PRAGMA user_version"_s).toInt(), Journal::SchemaVersion);
 }
 
 void JournalTest::reopeningKeepsEverything()
@@ -624,7 +665,7 @@ void JournalTest::reopeningKeepsEverything()
         journal.record(runId, fullRecord());
         for (quint64 id = 1; id <= 5; ++id)
             journal.record(runId, numberedRecord(id));
-        journal.recordSkippedSlot(runId, 0, 3, u"busy"_s);
+        journal.recordSkippedSlots(runId, 0, 3, 1, u"busy"_s);
         journal.endRun(runId, u"stopped"_s);
     }
 
@@ -812,7 +853,7 @@ void JournalTest::writeFailureStopsWritingOnce()
 
     // Everything after the failure is a harmless no-op; what was written stays readable.
     journal.record(runId, numberedRecord(1000));
-    journal.recordSkippedSlot(runId, 0, 1, u"late"_s);
+    journal.recordSkippedSlots(runId, 0, 1, 1, u"late"_s);
     journal.endRun(runId, u"stopped"_s);
     QCOMPARE(journal.beginRun({}), -1);
     QCOMPARE(failed.size(), 1);

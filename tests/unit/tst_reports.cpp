@@ -887,7 +887,7 @@ void TestReports::countsCyclesSlotsAndCancels()
     failed.triggered = true;
     failed.failures = 1;
     recorder.addFinishedCycle(failed);
-    recorder.addSkippedSlot(0, 3, u"cycle 2 is still running"_s);
+    recorder.addSkippedSlots(0, 3, 4, u"cycle 2 was still running through them"_s);
     recorder.addRecord(record(u"simple_chat"_s, Model::A, Outcome::Cancelled, 1.0, 0, 0));
     recorder.finishRun(u"stopped"_s);
     recorder.finishRun(u"again"_s);
@@ -895,7 +895,7 @@ void TestReports::countsCyclesSlotsAndCancels()
     QCOMPARE(recorder.counts().cyclesCompleted, qint64(2));
     QCOMPARE(recorder.counts().cyclesTriggered, qint64(1));
     QCOMPARE(recorder.counts().cyclesWithFailures, qint64(1));
-    QCOMPARE(recorder.counts().slotsSkipped, qint64(1));
+    QCOMPARE(recorder.counts().slotsSkipped, qint64(4));
     QCOMPARE(recorder.counts().requestsCancelled, qint64(1));
     QCOMPARE(recorder.runInfo().endReason, u"stopped"_s);
     QCOMPARE(recorder.stats().total().requests, qint64(0));

@@ -44,6 +44,9 @@ struct LoadEngine::User
     int index = 0;
     qint64 gridStartNs = 0;
     qint64 nextSlot = 0;
+    // The first slot that came while the current cycle ran, or -1; the timer then rests
+    // until the cycle ends.
+    qint64 skippedSince = -1;
     int cyclesStarted = 0;
     std::unique_ptr<ClockTimer> timer;
     std::mt19937_64 rng;
@@ -182,22 +185,22 @@ void LoadEngine::onSlot(User& user)
     const qint64 dueSlot = std::max<qint64>(0, (m_clock->nowNs() - user.gridStartNs) / pacingNs);
     // A timer that woke more than a whole period late (a suspended laptop) skips the slots
     // it slept through rather than firing them as a burst.
-    for (qint64 slot = user.nextSlot; slot < dueSlot; ++slot) {
-        ++m_slotsSkipped;
-        Q_EMIT slotSkipped(user.index, slot, u"the process was not scheduled in time"_s);
+    if (user.nextSlot < dueSlot) {
+        m_slotsSkipped += quint64(dueSlot - user.nextSlot);
+        Q_EMIT skippedSlots(user.index, user.nextSlot, dueSlot - user.nextSlot,
+            u"the process was not scheduled in time"_s);
     }
 
     const qint64 slot = std::max(user.nextSlot, dueSlot);
-    if (!userDone(user)) {
-        if (user.cycle) {
-            ++m_slotsSkipped;
-            Q_EMIT slotSkipped(
-                user.index, slot, u"cycle %1 is still running"_s.arg(user.cycle->cycle));
-        } else {
-            startCycle(user, slot, user.gridStartNs + slot * pacingNs);
-        }
-    }
     user.nextSlot = slot + 1;
+    if (userDone(user))
+        return;
+    if (user.cycle) {
+        // Reported, with every later slot it overlaps, when the cycle ends.
+        user.skippedSince = slot;
+        return;
+    }
+    startCycle(user, slot, user.gridStartNs + slot * pacingNs);
     scheduleNextSlot(user);
 }
 
@@ -305,8 +308,30 @@ void LoadEngine::finishCycle(User& user)
     user.cycle.reset();
     user.toSend.clear();
     ++m_cyclesCompleted;
+    reportSlotsSkippedDuringCycle(user, cycle);
     Q_EMIT cycleFinished(cycle);
+    if (!user.timer->isActive())
+        scheduleNextSlot(user);
     checkAllDone();
+}
+
+void LoadEngine::reportSlotsSkippedDuringCycle(User& user, const CycleInfo& cycle)
+{
+    if (user.skippedSince < 0)
+        return;
+    // Every slot whose time has passed went by during the cycle; one due right now still
+    // starts.
+    const qint64 pacingNs = m_settings.pacing.count() * NsPerMs;
+    const qint64 sinceGridNs = m_clock->nowNs() - user.gridStartNs;
+    const qint64 firstFree = std::max(user.nextSlot, (sinceGridNs + pacingNs - 1) / pacingNs);
+    const qint64 count = firstFree - user.skippedSince;
+    const qint64 first = user.skippedSince;
+    user.skippedSince = -1;
+    user.nextSlot = firstFree;
+    m_slotsSkipped += quint64(count);
+    Q_EMIT skippedSlots(user.index, first, count,
+        count == 1 ? u"cycle %1 was still running"_s.arg(cycle.cycle)
+                   : u"cycle %1 was still running through them"_s.arg(cycle.cycle));
 }
 
 bool LoadEngine::userDone(const User& user) const
@@ -392,8 +417,19 @@ qint64 LoadEngine::nextSlotInNs() const
         if (timer.isActive() && (next < 0 || timer.deadlineNs() < next))
             next = timer.deadlineNs();
     };
-    for (const auto& user : m_users)
+    const qint64 pacingNs = m_settings.pacing.count() * NsPerMs;
+    const qint64 nowNs = m_clock->nowNs();
+    for (const auto& user : m_users) {
         consider(*user->timer);
+        // A user whose timer rests through a long cycle: its next grid point.
+        if (user->skippedSince >= 0 && !m_ending) {
+            const qint64 sinceGridNs = nowNs - user->gridStartNs;
+            const qint64 slotNs
+                = user->gridStartNs + (sinceGridNs + pacingNs - 1) / pacingNs * pacingNs;
+            if (next < 0 || slotNs < next)
+                next = slotNs;
+        }
+    }
     if (m_state == State::Running)
         consider(*m_spawnTimer);
     return next < 0 ? -1 : std::max<qint64>(0, next - m_clock->nowNs());

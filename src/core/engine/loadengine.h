@@ -102,7 +102,10 @@ Q_SIGNALS:
     void agentHealthy(int attempts);
     void cycleStarted(const aimload::CycleInfo& cycle);
     void cycleFinished(const aimload::CycleInfo& cycle);
-    void slotSkipped(int user, qint64 slot, const QString& reason);
+    // Slots firstSlot .. firstSlot + count - 1 of the user passed without a cycle: one
+    // report per stretch, when it is known to be over (a long cycle at a short pacing
+    // would otherwise raise one event per slot).
+    void skippedSlots(int user, qint64 firstSlot, qint64 count, const QString& reason);
     void requestStarted(const aimload::RequestRecord& record);
     void requestFinished(const aimload::RequestRecord& record);
     // The run is over: "cycle limit reached", "run time reached" or "stopped".
@@ -121,6 +124,7 @@ private:
     void sendRequest(User& user, Model model);
     void onRequestFinished(const RequestRecord& record);
     void finishCycle(User& user);
+    void reportSlotsSkippedDuringCycle(User& user, const CycleInfo& cycle);
     bool userDone(const User& user) const;
     void checkAllDone();
     void end(const QString& reason);

@@ -91,10 +91,16 @@ void EventLog::attach(LoadEngine* engine, const QString& agentUrl)
         add(record.outcome == Outcome::Ok ? Level::Info : Level::Warning, requestLine(record));
     });
     connect(engine, &LoadEngine::cycleFinished, this, &EventLog::onCycleFinished);
-    connect(engine, &LoadEngine::slotSkipped, this,
-        [this](int user, qint64 slot, const QString& reason) {
+    connect(engine, &LoadEngine::skippedSlots, this,
+        [this](int user, qint64 first, qint64 count, const QString& reason) {
             add(Level::Warning,
-                u"Skipped slot %1 of user %2: %3"_s.arg(slot).arg(user + 1).arg(reason));
+                count == 1
+                    ? u"Skipped slot %1 of user %2: %3"_s.arg(first).arg(user + 1).arg(reason)
+                    : u"Skipped %1 slots (%2 to %3) of user %4: %5"_s.arg(count)
+                          .arg(first)
+                          .arg(first + count - 1)
+                          .arg(user + 1)
+                          .arg(reason));
         });
 }
 

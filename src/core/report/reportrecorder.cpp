@@ -65,7 +65,7 @@ void ReportRecorder::attach(LoadEngine* engine)
 {
     connect(engine, &LoadEngine::requestFinished, this, &ReportRecorder::addRecord);
     connect(engine, &LoadEngine::cycleFinished, this, &ReportRecorder::addFinishedCycle);
-    connect(engine, &LoadEngine::slotSkipped, this, &ReportRecorder::addSkippedSlot);
+    connect(engine, &LoadEngine::skippedSlots, this, &ReportRecorder::addSkippedSlots);
     connect(engine, &LoadEngine::finished, this, &ReportRecorder::finishRun);
     connect(engine, &LoadEngine::stateChanged, this, [this](LoadEngine::State state) {
         if (state == LoadEngine::State::Running)
@@ -190,10 +190,12 @@ void ReportRecorder::addFinishedCycle(const CycleInfo& cycle)
     m_counts.cyclesWithFailures += cycle.failures > 0 ? 1 : 0;
 }
 
-void ReportRecorder::addSkippedSlot(int user, qint64 slot, const QString& reason)
+void ReportRecorder::addSkippedSlots(
+    int user, qint64 firstSlot, qint64 count, const QString& reason)
 {
-    ++m_counts.slotsSkipped;
-    qCDebug(lcReport) << "slot" << slot << "of user" << user << "skipped:" << reason;
+    m_counts.slotsSkipped += count;
+    qCDebug(lcReport) << count << "slots from" << firstSlot << "of user" << user
+                      << "skipped:" << reason;
 }
 
 void ReportRecorder::finishRun(const QString& reason)

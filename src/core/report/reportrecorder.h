@@ -90,7 +90,7 @@ public Q_SLOTS:
     void startRun();
     void addRecord(const aimload::RequestRecord& record);
     void addFinishedCycle(const aimload::CycleInfo& cycle);
-    void addSkippedSlot(int user, qint64 slot, const QString& reason);
+    void addSkippedSlots(int user, qint64 firstSlot, qint64 count, const QString& reason);
     // Stamps the end, takes a last snapshot and stops the heartbeat. A second call (until
     // the next startRun()) does nothing, so a writer may call it again to be sure.
     void finishRun(const QString& reason);

@@ -139,9 +139,9 @@ void LoadSession::openJournal()
 
     connect(m_engine, &LoadEngine::requestFinished, m_journal,
         [this](const RequestRecord& record) { m_journal->record(m_runId, record); });
-    connect(m_engine, &LoadEngine::slotSkipped, m_journal,
-        [this](int user, qint64 slot, const QString& reason) {
-            m_journal->recordSkippedSlot(m_runId, user, slot, reason);
+    connect(m_engine, &LoadEngine::skippedSlots, m_journal,
+        [this](int user, qint64 firstSlot, qint64 count, const QString& reason) {
+            m_journal->recordSkippedSlots(m_runId, user, firstSlot, count, reason);
         });
     connect(m_engine, &LoadEngine::finished, m_journal,
         [this](const QString& reason) { m_journal->endRun(m_runId, reason); });

@@ -350,7 +350,7 @@ bool Journal::prepareWrites(QString* problem)
         = u"INSERT INTO requests (run_id, in_stats, failed, %1) VALUES (%2)"_s.arg(
             RequestColumns, placeholders.join(u", "_s));
     const QString insertSkippedSlot = u"INSERT INTO skipped_slots (run_id, user, slot, at, "
-                                      "reason) VALUES (?, ?, ?, ?, ?)"_s;
+                                      "reason, count) VALUES (?, ?, ?, ?, ?, ?)"_s;
     m_insertRequest = QSqlQuery(m_db);
     m_insertSkippedSlot = QSqlQuery(m_db);
     if (m_insertRequest.prepare(insertRequest) && m_insertSkippedSlot.prepare(insertSkippedSlot))
@@ -466,16 +466,18 @@ void Journal::record(qint64 runId, const RequestRecord& record)
     write(m_insertRequest);
 }
 
-void Journal::recordSkippedSlot(qint64 runId, int user, qint64 slot, const QString& reason)
+void Journal::recordSkippedSlots(
+    qint64 runId, int user, qint64 firstSlot, qint64 count, const QString& reason)
 {
     if (!m_writing)
         return;
 
     m_insertSkippedSlot.bindValue(0, runId);
     m_insertSkippedSlot.bindValue(1, user);
-    m_insertSkippedSlot.bindValue(2, slot);
+    m_insertSkippedSlot.bindValue(2, firstSlot);
     m_insertSkippedSlot.bindValue(3, QDateTime::currentMSecsSinceEpoch());
     m_insertSkippedSlot.bindValue(4, text(reason));
+    m_insertSkippedSlot.bindValue(5, count);
     write(m_insertSkippedSlot);
 }
 
@@ -569,13 +571,22 @@ QList<SkippedSlot> Journal::skippedSlots(qint64 runId) const
         return skipped;
 
     QSqlQuery query = readQuery(
-        u"SELECT user, slot, at, reason FROM skipped_slots WHERE run_id = ? ORDER BY id"_s,
+        u"SELECT user, slot, count, at, reason FROM skipped_slots WHERE run_id = ? ORDER BY id"_s,
         {runId});
     while (query.next()) {
         skipped.append({query.value(0).toInt(), query.value(1).toLongLong(),
-            utcTime(query.value(2)), query.value(3).toString()});
+            query.value(2).toLongLong(), utcTime(query.value(3)), query.value(4).toString()});
     }
     return skipped;
+}
+
+qint64 Journal::skippedSlotCount(qint64 runId) const
+{
+    if (!isOpen())
+        return 0;
+    QSqlQuery query = readQuery(
+        u"SELECT coalesce(sum(count), 0) FROM skipped_slots WHERE run_id = ?"_s, {runId});
+    return query.next() ? query.value(0).toLongLong() : 0;
 }
 
 QList<StatsRow> Journal::statsRows(qint64 runId, const QStringList& groupOrder) const

@@ -26,7 +26,7 @@ class Journal : public QObject
     Q_OBJECT
 
 public:
-    static constexpr int SchemaVersion = 1;
+    static constexpr int SchemaVersion = 2;
     static constexpr qsizetype BodyHeadBytes = 4096; // how much of each answer is kept
 
     explicit Journal(QObject* parent = nullptr);
@@ -49,7 +49,9 @@ public:
     qint64 beginRun(const RunInfo& info);
     void endRun(qint64 runId, const QString& reason);
     void record(qint64 runId, const RequestRecord& record);
-    void recordSkippedSlot(qint64 runId, int user, qint64 slot, const QString& reason);
+    // Slots firstSlot .. firstSlot + count - 1 of a user went by without a cycle.
+    void recordSkippedSlots(
+        qint64 runId, int user, qint64 firstSlot, qint64 count, const QString& reason);
 
     QList<RunInfo> runs() const; // newest first
     qint64 latestRunId() const; // -1 when there is none
@@ -58,7 +60,8 @@ public:
     void forEachRecord(qint64 runId, const std::function<void(const RequestRecord&)>& visit) const;
     // The run's last limit requests, oldest first.
     QList<RequestRecord> recentRecords(qint64 runId, int limit) const;
-    QList<SkippedSlot> skippedSlots(qint64 runId) const;
+    QList<SkippedSlot> skippedSlots(qint64 runId) const; // stretches, oldest first
+    qint64 skippedSlotCount(qint64 runId) const;
     // The run's statistics computed by SQLite, fast for any length of run: the group x
     // model rows (groupOrder first, then the others as first recorded; A before B), then
     // the Model A, Model B and overall totals. The figures a StatsAggregator fed with

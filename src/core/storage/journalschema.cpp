@@ -71,6 +71,10 @@ const QList<QStringList>& journalMigrations()
             "bytes = bytes + excluded.bytes, tool_calls = tool_calls + excluded.tool_calls; "
             "END"_s,
         },
+        {
+            // A skipped_slots row stands for a stretch of consecutive slots.
+            u"ALTER TABLE skipped_slots ADD COLUMN count INTEGER NOT NULL DEFAULT 1"_s,
+        },
     };
     return steps;
 }

@@ -25,8 +25,9 @@ struct RunInfo
 struct SkippedSlot
 {
     int user = 0;
-    qint64 slot = 0;
-    QDateTime at;
+    qint64 slot = 0; // the first of the stretch
+    qint64 count = 1;
+    QDateTime at; // when it was recorded
     QString reason;
 };
 
