@@ -1,13 +1,11 @@
-#include "appsettings.h"
 #include "config/options.h"
 #include "headless/headlessrunner.h"
-#include "icons.h"
-#include "launchoptions.h"
-#include "mainwindow.h"
-#include "runcontroller.h"
+#include "windowmodule.h"
 
-#include <QApplication>
 #include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QLibrary>
 #include <QProcessEnvironment>
 
 #include <cstdio>
@@ -65,24 +63,48 @@ bool displayAvailable(const QProcessEnvironment& environment)
 #endif
 }
 
-// The stored settings are the window's defaults; what the command line, the environment
-// or --config gave explicitly wins for this launch.
-int runWindow(int& argc, char** argv, const QStringList& arguments,
-    const QProcessEnvironment& environment, const aimload::Options& options)
+// The directory of the running executable, symbolic links resolved. No application
+// object exists yet, so QCoreApplication::applicationDirPath() cannot tell.
+QString executableDirectory(const char* argv0)
 {
-    QApplication app(argc, argv);
-    describeApplication();
-    QGuiApplication::setDesktopFileName(u"org.aimload.aimload"_s);
-    QApplication::setWindowIcon(aimload::Icons::application());
+    QString path = QFileInfo(u"/proc/self/exe"_s).canonicalFilePath();
+    if (path.isEmpty())
+        path = QFileInfo(QString::fromLocal8Bit(argv0)).canonicalFilePath();
+    return path.isEmpty() ? QString() : QFileInfo(path).absolutePath();
+}
 
-    aimload::AppSettings settings;
-    aimload::MainWindow window(
-        &settings, aimload::LaunchOptions::fromCommandLine(arguments, environment, options));
-    window.show();
-    // Traffic flows from launch, as in headless mode: the presenter only has to watch.
-    if (window.run()->canStart())
-        window.run()->start();
-    return app.exec();
+// The window lives in a module of its own, so that headless mode maps no GUI library.
+// It is looked for beside the executable (the build tree), then where `cmake --install`
+// puts it relative to the executable.
+int runWindow(int argc, char** argv)
+{
+    const QString directory = executableDirectory(argv[0]);
+    QStringList candidates;
+    if (!directory.isEmpty()) {
+        const QString name = QStringLiteral(AIMLOAD_WINDOW_MODULE);
+        candidates = {directory + u'/' + name,
+            QDir::cleanPath(
+                directory + u'/' + QStringLiteral(AIMLOAD_WINDOW_MODULE_DIR) + u'/' + name)};
+    }
+
+    QString problem;
+    for (const QString& candidate : std::as_const(candidates)) {
+        if (!QFileInfo(candidate).isFile())
+            continue;
+        QLibrary module(candidate);
+        const auto run = reinterpret_cast<aimload::RunWindowFunction>(
+            module.resolve(aimload::runWindowSymbol));
+        if (run)
+            return run(argc, argv);
+        problem = module.errorString();
+    }
+    if (problem.isEmpty()) {
+        problem = candidates.isEmpty() ? u"cannot tell where the executable is"_s
+                                       : u"looked for "_s + candidates.join(u" and "_s);
+    }
+    printError(u"the desktop window is not installed (%1); run with --headless to send load "
+               "without a window"_s.arg(problem));
+    return 2;
 }
 
 } // namespace
@@ -115,5 +137,5 @@ int main(int argc, char** argv)
                    "set); run with --headless to send load without a window"_s);
         return 2;
     }
-    return runWindow(argc, argv, arguments, environment, parsed.options);
+    return runWindow(argc, argv);
 }

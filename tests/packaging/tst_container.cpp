@@ -34,6 +34,13 @@ const QSet<QString> nonLibraryPackages {
 const QSet<QString> testOnlyPackages {u"python3"_s, u"python3-fastapi"_s, u"python3-uvicorn"_s,
     u"python3-yaml"_s, u"procps"_s, u"libqt6sql6-sqlite"_s, u"libqt6svg6"_s,
     u"desktop-file-utils"_s, u"appstream"_s};
+// The image is built without the window (-DAIMLOAD_WINDOW=OFF): Qt Charts, and the Qt
+// OpenGL its CMake config requires, are for the window alone, and so are the packages of
+// its libraries and plugins at run time.
+const QString noWindowOption = u"-DAIMLOAD_WINDOW=OFF"_s;
+const QSet<QString> windowBuildPackages {u"qt6-charts-dev"_s, u"libqt6opengl6-dev"_s};
+const QSet<QString> windowRuntimePackages {u"libqt6gui6"_s, u"libqt6widgets6"_s, u"libqt6opengl6"_s,
+    u"libqt6openglwidgets6"_s, u"libqt6charts6"_s, u"libqt6svg6"_s, u"qt6-qpa-plugins"_s};
 
 QStringList jsonStrings(const QString& text, bool* ok)
 {
@@ -74,6 +81,7 @@ private Q_SLOTS:
     void initTestCase();
     void stagesBuildOnDebian12Slim();
     void buildStageInstallsTheBuildDependencies();
+    void imageLeavesTheWindowOut();
     void runtimePackagesCoverLinkedLibraries();
     void entryPointIsExecForm();
     void runsAsNonRootWithStopSignalAndHealthCheck();
@@ -131,14 +139,33 @@ void ContainerTest::buildStageInstallsTheBuildDependencies()
     const QStringList installed = Dockerfile::aptPackages(*m_dockerfile.stage(u"build"_s));
 
     for (const QString& package : expected) {
-        const bool wanted = !testOnlyPackages.contains(package);
-        QVERIFY2(installed.contains(package) == wanted,
-            qPrintable(u"%1 is %2 in the build stage"_s.arg(
-                package, wanted ? u"missing"_s : u"test-only but listed"_s)));
+        const bool testOnly = testOnlyPackages.contains(package);
+        const bool windowOnly = windowBuildPackages.contains(package);
+        QVERIFY2(installed.contains(package) == !(testOnly || windowOnly),
+            qPrintable(u"%1 is %2 in the build stage"_s.arg(package,
+                testOnly         ? u"test-only but listed"_s
+                    : windowOnly ? u"only for the window but listed"_s
+                                 : u"missing"_s)));
     }
     for (const QString& package : installed) {
         QVERIFY2(expected.contains(package),
             qPrintable(package + u" is in the build stage but not in scripts/install-deps.sh"_s));
+    }
+}
+
+// The image runs headless: built without the window, it needs none of its packages.
+void ContainerTest::imageLeavesTheWindowOut()
+{
+    bool configured = false;
+    for (const DockerInstruction& step :
+        Dockerfile::find(*m_dockerfile.stage(u"build"_s), u"RUN"_s)) {
+        if (step.arguments.contains(u"cmake -S "_s))
+            configured = step.arguments.contains(noWindowOption);
+    }
+    QVERIFY2(configured, qPrintable(u"the build stage must configure with "_s + noWindowOption));
+    for (const QString& package : Dockerfile::aptPackages(runtime())) {
+        QVERIFY2(!windowRuntimePackages.contains(package),
+            qPrintable(package + u" is only for the window, which the image leaves out"_s));
     }
 }
 
