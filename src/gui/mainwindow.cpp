@@ -112,6 +112,8 @@ void MainWindow::setupPages()
     m_ui->requestsPage->setModel(m_requests);
     m_ui->requestsPage->setAgentUrlSource(
         [this](const RequestRecord& record) { return m_run->agentUrlAt(record.startedAt); });
+    m_ui->requestsPage->setBodySource(
+        [this](const RequestRecord& record) { return m_run->journalledBody(record); });
     m_ui->statisticsPage->setModel(m_statsModel);
     m_ui->comparisonPage->setModel(m_comparison);
     m_ui->chartsPage->setData(m_chartData);

@@ -46,13 +46,13 @@ QString RequestDetail::requestBody(const RequestRecord& record)
     return QString::fromUtf8(QJsonDocument::fromJson(body).toJson(QJsonDocument::Indented));
 }
 
-QString RequestDetail::html(const RequestRecord& record, const QUrl& agentUrl, bool bodyKept)
+QString RequestDetail::html(const RequestRecord& record, const QUrl& agentUrl, Body body)
 {
     const QString title = tr("Cycle %1 · %2 · %3 · %4")
                               .arg(QString::number(record.cycle), record.group,
                                   modelLabel(record.model), DisplayFormat::outcome(record.outcome));
     return u"<h2>%1</h2>"_s.arg(title.toHtmlEscaped()) + promptSection(record)
-        + requestSection(record, agentUrl) + answerSection(record, bodyKept);
+        + requestSection(record, agentUrl) + answerSection(record, body);
 }
 
 QString RequestDetail::promptSection(const RequestRecord& record)
@@ -77,7 +77,7 @@ QString RequestDetail::requestSection(const RequestRecord& record, const QUrl& a
         + (body.isEmpty() ? u"<p>%1</p>"_s.arg(noBody.toHtmlEscaped()) : pre(body));
 }
 
-QString RequestDetail::answerSection(const RequestRecord& record, bool bodyKept)
+QString RequestDetail::answerSection(const RequestRecord& record, Body body)
 {
     QString text = section(tr("Answer"));
     if (!record.finished())
@@ -103,11 +103,16 @@ QString RequestDetail::answerSection(const RequestRecord& record, bool bodyKept)
         text += row(tr("Redirected to"), record.redirectTarget);
     text += u"</table>"_s;
 
-    if (!bodyKept) {
+    if (body == Body::Dropped) {
         const QString dropped
             = tr("The body is no longer kept: only the newest %1 answers keep theirs.")
                   .arg(RequestTableModel::BodiesKept);
         return text + u"<p><i>%1</i></p>"_s.arg(dropped.toHtmlEscaped());
+    }
+    if (body == Body::FromJournal && record.body.size() < record.responseBytes) {
+        const QString head = tr("From the journal, which keeps the first %1 of each answer.")
+                                 .arg(DisplayFormat::bytes(record.body.size()));
+        text += u"<p><i>%1</i></p>"_s.arg(head.toHtmlEscaped());
     }
     if (record.body.isEmpty())
         return text + u"<p><i>%1</i></p>"_s.arg(tr("The answer had no body.").toHtmlEscaped());

@@ -14,9 +14,17 @@ class RequestDetail
     Q_DECLARE_TR_FUNCTIONS(RequestDetail)
 
 public:
-    // agentUrl is the base URL the request was sent to; bodyKept is false once the table
-    // has dropped the answer's body to bound its memory.
-    static QString html(const RequestRecord& record, const QUrl& agentUrl, bool bodyKept);
+    // Where record.body comes from: the table keeps only the newest answers in memory,
+    // and the journal keeps the head of each.
+    enum class Body
+    {
+        Kept, // the answer as received
+        FromJournal, // its first Journal::BodyHeadBytes, read back from the journal
+        Dropped, // neither has it
+    };
+
+    // agentUrl is the base URL the request was sent to.
+    static QString html(const RequestRecord& record, const QUrl& agentUrl, Body body);
 
     static QUrl requestUrl(const RequestRecord& record, const QUrl& agentUrl);
     static QString requestBody(const RequestRecord& record); // indented JSON, empty for /repair
@@ -24,7 +32,7 @@ public:
 private:
     static QString promptSection(const RequestRecord& record);
     static QString requestSection(const RequestRecord& record, const QUrl& agentUrl);
-    static QString answerSection(const RequestRecord& record, bool bodyKept);
+    static QString answerSection(const RequestRecord& record, Body body);
 };
 
 } // namespace aimload

@@ -105,6 +105,11 @@ void RequestsPage::setModel(RequestTableModel* requests)
     updateCount();
 }
 
+void RequestsPage::setBodySource(BodySource source)
+{
+    m_bodySource = std::move(source);
+}
+
 void RequestsPage::setAgentUrlSource(AgentUrlSource source)
 {
     m_agentUrl = std::move(source);
@@ -149,13 +154,19 @@ void RequestsPage::showCurrent()
         return;
     }
     const QModelIndex source = m_filter->mapToSource(current);
-    const RequestRecord& record = m_requests->rowAt(source.row());
+    RequestRecord record = m_requests->rowAt(source.row());
     const QUrl agentUrl = m_agentUrl ? m_agentUrl(record) : QUrl();
+    RequestDetail::Body body = RequestDetail::Body::Kept;
+    if (!m_requests->isBodyAvailable(source.row())) {
+        const std::optional<QByteArray> stored
+            = m_bodySource && record.finished() ? m_bodySource(record) : std::nullopt;
+        body = stored ? RequestDetail::Body::FromJournal : RequestDetail::Body::Dropped;
+        record.body = stored.value_or(QByteArray());
+    }
     // The same request shown again (it just finished) keeps its place in the pane.
     const bool same = record.id == m_shownId && record.startedAt == m_shownStart;
     const int scroll = same ? m_ui->detailView->verticalScrollBar()->value() : 0;
-    m_ui->detailView->setHtml(
-        RequestDetail::html(record, agentUrl, m_requests->isBodyAvailable(source.row())));
+    m_ui->detailView->setHtml(RequestDetail::html(record, agentUrl, body));
     m_ui->detailView->verticalScrollBar()->setValue(scroll);
     m_shownId = record.id;
     m_shownStart = record.startedAt;

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace Ui {
 class RequestsPage;
@@ -25,12 +26,15 @@ class RequestsPage : public QWidget
 public:
     // The base URL a request was sent to, which the record itself does not hold.
     using AgentUrlSource = std::function<QUrl(const RequestRecord&)>;
+    // The answer of a request whose body the table no longer holds, if stored elsewhere.
+    using BodySource = std::function<std::optional<QByteArray>(const RequestRecord&)>;
 
     explicit RequestsPage(QWidget* parent = nullptr);
     ~RequestsPage() override;
 
     void setModel(RequestTableModel* requests);
     void setAgentUrlSource(AgentUrlSource source);
+    void setBodySource(BodySource source);
     void setGroups(const QStringList& groups);
 
     RequestFilterModel* filterModel() const { return m_filter; }
@@ -55,6 +59,7 @@ private:
     RequestTableModel* m_requests = nullptr;
     RequestFilterModel* m_filter = nullptr;
     AgentUrlSource m_agentUrl;
+    BodySource m_bodySource;
     quint64 m_shownId = 0;
     QDateTime m_shownStart;
 };

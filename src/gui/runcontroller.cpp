@@ -117,11 +117,15 @@ void RunController::restoreHistory(const LoadSession& session)
             m_runStartedAt = run.startedAt;
     }
     QSet<quint64> cycles;
-    journal->forEachRecord(session.runId(), [this, &cycles](const RequestRecord& record) {
-        m_stats->add(record);
-        cycles.insert(record.cycle);
-        Q_EMIT requestRestored(record);
-    });
+    // Answers stay in the journal: the request pane reads one when it is shown.
+    journal->forEachRecord(
+        session.runId(),
+        [this, &cycles](const RequestRecord& record) {
+            m_stats->add(record);
+            cycles.insert(record.cycle);
+            Q_EMIT requestRestored(record);
+        },
+        Journal::RecordParts::WithoutBody);
     m_cyclesCompleted += quint64(cycles.size());
     m_slotsSkipped += quint64(journal->skippedSlotCount(session.runId()));
     if (!cycles.isEmpty())
@@ -296,6 +300,14 @@ qint64 RunController::nextCycleInMs() const
         return -1;
     const qint64 ns = m_session->engine()->nextSlotInNs();
     return ns < 0 ? -1 : ns / 1'000'000;
+}
+
+std::optional<QByteArray> RunController::journalledBody(const RequestRecord& record) const
+{
+    const Journal* journal = m_session ? m_session->journal() : nullptr;
+    if (!journal || m_session->runId() < 0)
+        return std::nullopt;
+    return journal->bodyHead(m_session->runId(), record);
 }
 
 QUrl RunController::agentUrlAt(const QDateTime& time) const

@@ -11,6 +11,8 @@
 #include <QTimer>
 #include <QUrl>
 
+#include <optional>
+
 #include <utility>
 
 namespace aimload {
@@ -75,6 +77,9 @@ public:
 
     // The agent's base URL as it was at that time, for requests of earlier sessions.
     QUrl agentUrlAt(const QDateTime& time) const;
+    // The head of a request's answer as the current run's journal kept it; nullopt without
+    // a journal or when the request is not in it.
+    std::optional<QByteArray> journalledBody(const RequestRecord& record) const;
 
 Q_SIGNALS:
     void sessionChanged(aimload::LoadSession* session);

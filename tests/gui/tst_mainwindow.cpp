@@ -333,6 +333,7 @@ void TestMainWindow::journalledRunIsShownAgain()
     const QStringList arguments = FastAgent
         + QStringList {u"--pacing"_s, u"10m"_s, u"--db"_s, m_dir.filePath(u"journal.db"_s)};
     qint64 requestsBefore = 0;
+    QByteArray oldestBody;
     {
         aimload::AppSettings settings(settingsFile());
         MainWindow window(&settings, launchWith(arguments));
@@ -341,8 +342,11 @@ void TestMainWindow::journalledRunIsShownAgain()
         findAction(window, u"actionTriggerNow"_s)->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(window.run()->cyclesCompleted(), 2u, 10000);
         requestsBefore = window.run()->stats()->total().requests;
+        window.flushViews();
+        oldestBody = window.requestModel()->rowAt(int(requestsBefore) - 1).body;
         window.close();
     }
+    QVERIFY(!oldestBody.isEmpty());
     QCOMPARE(requestsBefore, 4);
 
     // A new window continues the journal's run and shows what it holds.
@@ -353,6 +357,16 @@ void TestMainWindow::journalledRunIsShownAgain()
     QCOMPARE(window.requestModel()->rowCount(), int(requestsBefore));
     QCOMPARE(window.run()->cyclesCompleted(), 2u);
     QVERIFY(window.run()->runStartedAt().isValid());
+
+    // The restored rows hold no answers; the pane reads the selected one from the journal.
+    const int oldest = int(requestsBefore) - 1;
+    QVERIFY(!window.requestModel()->isBodyAvailable(oldest));
+    auto* page = window.findChild<aimload::RequestsPage*>();
+    page->selectRow(oldest);
+    const QString detail = page->detailText();
+    const QString answer = aimload::RequestTableModel::prettyBody(oldestBody);
+    QVERIFY2(detail.contains(answer.left(40)), qPrintable(detail));
+    QVERIFY2(!detail.contains(u"no longer kept"_s), qPrintable(detail));
 
     findAction(window, u"actionStart"_s)->trigger();
     QTRY_COMPARE_WITH_TIMEOUT(window.run()->cyclesCompleted(), 3u, 10000);

@@ -464,6 +464,43 @@ void JournalTest::roundTripsEveryField()
     const QList<RequestRecord> records = allRecords(journal, runId);
     QCOMPARE(records.size(), 1);
     compareRecords(records.first(), record);
+
+    // The lighter reads: everything but the body, and what the statistics need.
+    QList<RequestRecord> light;
+    const auto collect = [&light](const RequestRecord& read) {
+        light.append(read);
+    };
+    journal.forEachRecord(runId, collect, Journal::RecordParts::WithoutBody);
+    QCOMPARE(light.size(), 1);
+    RequestRecord withoutBody = record;
+    withoutBody.body.clear();
+    compareRecords(light.first(), withoutBody);
+
+    light.clear();
+    journal.forEachRecord(runId, collect, Journal::RecordParts::Statistics);
+    QCOMPARE(light.size(), 1);
+    const RequestRecord& stats = light.first();
+    QCOMPARE(stats.group, record.group);
+    QCOMPARE(stats.model, record.model);
+    QCOMPARE(stats.outcome, record.outcome);
+    QCOMPARE(stats.latencyMs, record.latencyMs);
+    QCOMPARE(stats.responseBytes, record.responseBytes);
+    QCOMPARE(stats.toolCallCount, record.toolCallCount);
+    QCOMPARE(stats.cycle, record.cycle);
+    QCOMPARE(stats.startedAt, record.startedAt);
+    QVERIFY(stats.message.isEmpty() && stats.traceId.isEmpty() && stats.body.isEmpty());
+
+    // One answer read back on its own, found by start, cycle, model and id.
+    const std::optional<QByteArray> head = journal.bodyHead(runId, record);
+    QVERIFY(head.has_value());
+    QCOMPARE(*head, record.body.left(Journal::BodyHeadBytes));
+    RequestRecord other = record;
+    other.model = record.model == Model::A ? Model::B : Model::A;
+    QVERIFY(!journal.bodyHead(runId, other).has_value());
+    other = record;
+    ++other.cycle;
+    QVERIFY(!journal.bodyHead(runId, other).has_value());
+    QVERIFY(!journal.bodyHead(runId + 1, record).has_value());
 }
 
 void JournalTest::createsMissingDirectories()

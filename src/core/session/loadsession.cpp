@@ -159,10 +159,13 @@ void LoadSession::continueOrBeginRun()
     if (!m_options.fresh && !runs.isEmpty() && runs.first().agentUrl == agent) {
         m_runId = runs.first().id;
         quint64 lastCycle = 0;
-        m_journal->forEachRecord(m_runId, [this, &lastCycle](const RequestRecord& record) {
-            m_stats->add(record);
-            lastCycle = std::max(lastCycle, record.cycle);
-        });
+        m_journal->forEachRecord(
+            m_runId,
+            [this, &lastCycle](const RequestRecord& record) {
+                m_stats->add(record);
+                lastCycle = std::max(lastCycle, record.cycle);
+            },
+            Journal::RecordParts::Statistics);
         m_engine->continueNumberingAfter(lastCycle);
         m_continuedRequests = m_stats->total().requests + m_stats->total().cancelled;
         return;

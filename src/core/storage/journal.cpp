@@ -44,6 +44,23 @@ const QString RequestColumns = u"request_id, user, cycle, triggered, prompt_id, 
                                "agent_latency_seconds, tool_call_count, tool_names, "
                                "detail, trace_id, span_id, body_head"_s;
 
+// RequestColumns with the columns a part leaves out read as empty: the same positions for
+// recordFromRow(), without reading or converting what is not wanted.
+QString requestColumns(Journal::RecordParts parts)
+{
+    if (parts == Journal::RecordParts::All)
+        return RequestColumns;
+    QString columns = RequestColumns;
+    columns.replace(u"body_head"_s, u"NULL"_s);
+    if (parts == Journal::RecordParts::WithoutBody)
+        return columns;
+    for (const QString& column : {u"prompt_id"_s, u"description"_s, u"message"_s, u"workflow"_s,
+             u"error"_s, u"redirect_target"_s, u"model_used"_s, u"tool_names"_s, u"detail"_s,
+             u"trace_id"_s, u"span_id"_s})
+        columns.replace(column, u"''"_s);
+    return columns;
+}
+
 // The columns of RequestColumns, in order.
 enum RequestColumn
 {
@@ -121,7 +138,7 @@ QString toolNamesJson(const QStringList& names)
 QStringList toolNamesFromJson(const QString& json)
 {
     QStringList names;
-    if (json == u"[]"_s)
+    if (json.isEmpty() || json == u"[]"_s)
         return names;
     const QJsonArray array = QJsonDocument::fromJson(json.toUtf8()).array();
     for (const QJsonValue& name : array)
@@ -537,15 +554,29 @@ qint64 Journal::latestRunId() const
 }
 
 void Journal::forEachRecord(
-    qint64 runId, const std::function<void(const RequestRecord&)>& visit) const
+    qint64 runId, const std::function<void(const RequestRecord&)>& visit, RecordParts parts) const
 {
     if (!isOpen())
         return;
     QSqlQuery query = readQuery(u"SELECT %1 FROM requests WHERE run_id = ? "
-                                "ORDER BY started_at, id"_s.arg(RequestColumns),
+                                "ORDER BY started_at, id"_s.arg(requestColumns(parts)),
         {runId});
     while (query.next())
         visit(recordFromRow(query));
+}
+
+std::optional<QByteArray> Journal::bodyHead(qint64 runId, const RequestRecord& record) const
+{
+    if (!isOpen())
+        return std::nullopt;
+    QSqlQuery query = readQuery(u"SELECT body_head FROM requests WHERE run_id = ? AND "
+                                "started_at IS ? AND cycle = ? AND model = ? AND request_id = ? "
+                                "LIMIT 1"_s,
+        {runId, milliseconds(record.startedAt), qint64(record.cycle),
+            QString(modelLetter(record.model).toUpper()), qint64(record.id)});
+    if (!query.next())
+        return std::nullopt;
+    return query.value(0).toByteArray();
 }
 
 QList<RequestRecord> Journal::recentRecords(qint64 runId, int limit) const

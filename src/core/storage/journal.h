@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 
 class QSqlError;
 
@@ -57,7 +58,20 @@ public:
     qint64 latestRunId() const; // -1 when there is none
     // Calls visit for each request of the run in the order they started, one row at a
     // time. A visited record's body holds the first BodyHeadBytes of the answer.
-    void forEachRecord(qint64 runId, const std::function<void(const RequestRecord&)>& visit) const;
+    // With RecordParts::WithoutBody the body stays empty; RecordParts::Statistics fills only
+    // what StatsAggregator and a run's cycle count read (group, model, outcome, latency,
+    // size, tool calls, cycle, start), the cheap way to replay a long run.
+    enum class RecordParts
+    {
+        All,
+        WithoutBody,
+        Statistics
+    };
+    void forEachRecord(qint64 runId, const std::function<void(const RequestRecord&)>& visit,
+        RecordParts parts = RecordParts::All) const;
+    // The kept head of one request's answer (BodyHeadBytes at most), found by its start,
+    // cycle, model and id; nullopt when the journal has no such request.
+    std::optional<QByteArray> bodyHead(qint64 runId, const RequestRecord& record) const;
     // The run's last limit requests, oldest first.
     QList<RequestRecord> recentRecords(qint64 runId, int limit) const;
     QList<SkippedSlot> skippedSlots(qint64 runId) const; // stretches, oldest first

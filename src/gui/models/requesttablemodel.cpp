@@ -151,6 +151,13 @@ void RequestTableModel::queue(const RequestRecord& record)
 void RequestTableModel::store(Entry& entry, const RequestRecord& record)
 {
     entry.record = record;
+    // Records read back from the journal share nothing: a month of them would hold the
+    // same prompt texts thousands of times.
+    entry.record.promptId = intern(record.promptId);
+    entry.record.group = intern(record.group);
+    entry.record.description = intern(record.description);
+    entry.record.message = intern(record.message);
+    entry.record.workflow = intern(record.workflow);
     entry.record.modelUsed = intern(record.modelUsed);
     entry.record.error = intern(record.error);
     for (QString& name : entry.record.toolNames)
@@ -227,8 +234,16 @@ void RequestTableModel::insertPending()
 
     const int count = int(m_pending.size());
     beginInsertRows(QModelIndex(), 0, count - 1);
-    std::move(m_pending.begin(), m_pending.end(), std::back_inserter(m_entries));
-    m_pending.clear();
+    // One entry at a time, so that a large batch (a long run's history) is never held
+    // twice: each pop frees what the next push needs.
+    if (m_entries.empty()) {
+        m_entries.swap(m_pending);
+    } else {
+        while (!m_pending.empty()) {
+            m_entries.push_back(std::move(m_pending.front()));
+            m_pending.pop_front();
+        }
+    }
     endInsertRows();
 }
 
