@@ -460,6 +460,12 @@ void ChartsPage::showEvent(QShowEvent* event)
         redraw();
 }
 
+void ChartsPage::hideEvent(QHideEvent* event)
+{
+    QWidget::hideEvent(event);
+    m_slide.stop();
+}
+
 void ChartsPage::changeEvent(QEvent* event)
 {
     QWidget::changeEvent(event);

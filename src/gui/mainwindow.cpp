@@ -23,7 +23,6 @@ namespace aimload {
 
 namespace {
 
-constexpr auto TickInterval = std::chrono::seconds(1);
 constexpr auto RefreshInterval = std::chrono::milliseconds(250);
 constexpr int TriggerNoticeMs = 8000;
 
@@ -44,16 +43,16 @@ MainWindow::MainWindow(AppSettings* settings, LaunchOptions launch, QWidget* par
     connectRun();
     restoreLayout();
 
-    m_tick.setInterval(TickInterval);
-    connect(&m_tick, &QTimer::timeout, this, &MainWindow::tick);
-    m_tick.start();
+    m_tick.setSingleShot(true);
+    m_tick.setTimerType(Qt::PreciseTimer);
+    connect(&m_tick, &QTimer::timeout, this, &MainWindow::refreshStrip);
     m_refresh.setSingleShot(true);
     m_refresh.setInterval(RefreshInterval);
     connect(&m_refresh, &QTimer::timeout, this, &MainWindow::refreshViews);
 
     applyOptions();
     updateActions();
-    tick();
+    refreshStrip();
 }
 
 MainWindow::~MainWindow() = default;
@@ -133,6 +132,8 @@ void MainWindow::connectRun()
     connect(m_run, &RunController::logLine, m_log, &LogModel::addLine);
     connect(m_run, &RunController::sessionWarnings, this, &MainWindow::onSessionWarnings);
     connect(m_run, &RunController::statsChanged, this, &MainWindow::scheduleRefresh);
+    // In flight at once, and the countdown to the next slot once a cycle has begun.
+    connect(m_run, &RunController::requestStarted, this, &MainWindow::scheduleRefresh);
     connect(m_run, &RunController::sessionChanged, this, &MainWindow::onSessionChanged);
     connect(m_run, &RunController::stateChanged, this, &MainWindow::onStateChanged);
     connect(m_run, &RunController::healthChanged, this, &MainWindow::onHealthChanged);
@@ -277,7 +278,7 @@ void MainWindow::onSessionChanged(LoadSession* session)
         m_statsModel->setStartTime(m_run->runStartedAt());
     m_ui->requestsPage->setGroups(m_run->groups());
     updateActions();
-    tick();
+    refreshStrip();
 }
 
 // The engine also starts and stops through the status endpoint, not only through the
@@ -303,7 +304,7 @@ void MainWindow::onHealthChanged(RunController::Health health, const QString& er
                 .arg(RunController::HealthProbeInterval.count()),
             m_ui->actionSettings);
     }
-    m_ui->statusStrip->refresh(*m_run);
+    refreshStrip();
 }
 
 void MainWindow::onHealthWaiting(int attempt, const QString& error, qint64 retryInMs)
@@ -341,7 +342,7 @@ void MainWindow::updateActions()
     m_ui->actionTriggerNow->setEnabled(m_run->state() == LoadEngine::State::Running);
     m_ui->actionStart->setStatusTip(
         haveSession ? QString() : tr("Fix the settings first: see the message above."));
-    m_ui->statusStrip->refresh(*m_run);
+    refreshStrip();
 }
 
 void MainWindow::scheduleRefresh()
@@ -354,12 +355,20 @@ void MainWindow::refreshViews()
 {
     m_statsModel->refresh(*m_run->stats());
     m_comparison->refresh(*m_run->stats());
-    m_ui->statusStrip->refresh(*m_run);
+    refreshStrip();
 }
 
-void MainWindow::tick()
+// The strip is redrawn when something it shows changes: on the run's events, and by this
+// timer when the countdown or the age of a request in flight moves on, which is once a
+// minute while the next cycle is minutes away.
+void MainWindow::refreshStrip()
 {
     m_ui->statusStrip->refresh(*m_run);
+    const qint64 next = StatusStrip::nextChangeInMs(*m_run);
+    if (next < 0 || !isVisible() || isMinimized())
+        m_tick.stop();
+    else
+        m_tick.start(std::chrono::milliseconds(next));
 }
 
 void MainWindow::flushViews()
@@ -374,6 +383,35 @@ void MainWindow::flushViews()
 void MainWindow::note(EventLog::Level level, const QString& text)
 {
     m_log->addLine(level, QDateTime::currentDateTimeUtc(), text);
+}
+
+// Nobody reads a countdown in a minimised or hidden window: the timer stops, and the strip
+// is brought up to date when the window shows again.
+void MainWindow::followVisibility()
+{
+    if (isVisible() && !isMinimized())
+        refreshStrip();
+    else
+        m_tick.stop();
+}
+
+void MainWindow::changeEvent(QEvent* event)
+{
+    QMainWindow::changeEvent(event);
+    if (event->type() == QEvent::WindowStateChange)
+        followVisibility();
+}
+
+void MainWindow::showEvent(QShowEvent* event)
+{
+    QMainWindow::showEvent(event);
+    followVisibility();
+}
+
+void MainWindow::hideEvent(QHideEvent* event)
+{
+    QMainWindow::hideEvent(event);
+    followVisibility();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

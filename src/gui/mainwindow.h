@@ -49,10 +49,15 @@ public:
 
     // Applies every update the models and pages have queued for their next tick.
     void flushViews();
+    // Milliseconds until the status strip updates itself, or -1 when it waits for events.
+    int statusTimerRemainingMs() const { return m_tick.isActive() ? m_tick.remainingTime() : -1; }
     void showSettings();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void changeEvent(QEvent* event) override;
+    void showEvent(QShowEvent* event) override;
+    void hideEvent(QHideEvent* event) override;
 
 private:
     void setupActions();
@@ -79,8 +84,9 @@ private:
     void updateActions();
     void scheduleRefresh();
     void refreshViews();
-    void tick();
+    void refreshStrip();
     void note(EventLog::Level level, const QString& text);
+    void followVisibility();
 
     std::unique_ptr<Ui::MainWindow> m_ui;
     AppSettings* m_settings = nullptr;
@@ -95,7 +101,7 @@ private:
     ChartData* m_chartData = nullptr;
 
     QPointer<SettingsDialog> m_settingsDialog;
-    QTimer m_tick; // the status strip's countdown, once a second
+    QTimer m_tick; // when the strip's countdown or in-flight age next changes, while seen
     QTimer m_refresh; // statistics redrawn at most this often while requests finish
 };
 

@@ -19,7 +19,10 @@ RunController::RunController(QObject* parent)
 {
     m_monotonic.start();
     m_probeTimer.setInterval(HealthProbeInterval);
-    connect(&m_probeTimer, &QTimer::timeout, this, &RunController::probeHealth);
+    connect(&m_probeTimer, &QTimer::timeout, this, [this] {
+        if (!m_session || !m_session->probesHealth())
+            probeHealth();
+    });
     m_probeTimer.start();
 }
 

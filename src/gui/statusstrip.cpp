@@ -12,6 +12,8 @@ namespace aimload {
 
 namespace {
 
+constexpr qint64 MsPerMinute = 60'000;
+
 QColor healthColor(RunController::Health health)
 {
     switch (health) {
@@ -50,6 +52,7 @@ StatusStrip::StatusStrip(QWidget* parent)
     for (QLabel* label : {m_ui->agentLabel, m_ui->stateLabel, m_ui->countdownLabel,
              m_ui->cyclesLabel, m_ui->requestsLabel, m_ui->inFlightLabel})
         label->setMinimumWidth(fontMetrics().averageCharWidth() * 6);
+    fitCountdown();
     showHealth(RunController::Health::Unknown, {});
 }
 
@@ -64,6 +67,38 @@ QString StatusStrip::formatClock(qint64 milliseconds)
     if (hours > 0)
         return u"%1:%2:%3"_s.arg(hours).arg(minutes, 2, 10, QChar(u'0')).arg(tail);
     return u"%1:%2"_s.arg(minutes).arg(tail);
+}
+
+QString StatusStrip::countdownText(qint64 remainingMs, const QDateTime& now)
+{
+    const QString at = now.addMSecs(remainingMs).toString(u"HH:mm:ss"_s);
+    if (remainingMs <= MsPerMinute)
+        return tr("%1 (in %2)").arg(at, formatClock(remainingMs));
+    const qint64 minutes = (remainingMs + MsPerMinute - 1) / MsPerMinute;
+    if (minutes < 120)
+        return tr("%1 (in %2 min)").arg(at).arg(minutes);
+    return tr("%1 (in %2 h %3 min)").arg(at).arg(minutes / 60).arg(minutes % 60);
+}
+
+qint64 StatusStrip::countdownChangeInMs(qint64 remainingMs)
+{
+    // Both forms round up, so the text changes when the remaining time falls to a whole
+    // second (the last minute) or a whole minute.
+    const qint64 unit = remainingMs <= MsPerMinute ? 1000 : MsPerMinute;
+    const qint64 past = remainingMs % unit;
+    return past == 0 ? unit : past;
+}
+
+qint64 StatusStrip::nextChangeInMs(const RunController& run)
+{
+    qint64 next = -1;
+    if (run.requestsInFlight() > 0)
+        next = 1000 - run.longestInFlightMs() % 1000;
+    if (const qint64 remaining = run.nextCycleInMs(); remaining >= 0) {
+        const qint64 change = countdownChangeInMs(remaining);
+        next = next < 0 ? change : std::min(next, change);
+    }
+    return next;
 }
 
 QString StatusStrip::stateText(const RunController& run)
@@ -93,7 +128,7 @@ void StatusStrip::refresh(const RunController& run)
     m_ui->stateLabel->setText(tr("<b>State:</b> %1").arg(stateText(run).toHtmlEscaped()));
     const qint64 next = run.nextCycleInMs();
     m_ui->countdownLabel->setText(
-        tr("<b>Next cycle:</b> %1").arg(next < 0 ? tr("none scheduled") : formatClock(next)));
+        next < 0 ? tr("none scheduled") : countdownText(next, QDateTime::currentDateTime()));
     m_ui->cyclesLabel->setText(tr("<b>Cycles:</b> %1 done, %2 skipped")
                                    .arg(run.cyclesCompleted())
                                    .arg(run.slotsSkipped()));
@@ -108,12 +143,40 @@ void StatusStrip::refresh(const RunController& run)
                                                      .arg(formatClock(run.longestInFlightMs())));
 }
 
+// The countdown changes every second: plain text in a label of fixed size, big enough for
+// any value, so that a tick repaints one small label and never lays the strip out again
+// (a label whose size may change asks its parent for a new layout on every setText()).
+void StatusStrip::fitCountdown()
+{
+    QLabel* label = m_ui->countdownLabel;
+    const QString text = label->text();
+    label->setMinimumSize(0, 0);
+    label->setMaximumSize(QWIDGETSIZE_MAX, QWIDGETSIZE_MAX);
+    // The widest of each form: hours of pacing, two-digit minutes, the last minute.
+    const QDateTime sample(QDate(2000, 1, 1), QTime(20, 8, 8));
+    QSize size;
+    for (const QString& widest : {tr("none scheduled"), countdownText(888 * 3600'000LL, sample),
+             countdownText(88 * MsPerMinute, sample), countdownText(48'000, sample)}) {
+        label->setText(widest);
+        size = size.expandedTo(label->sizeHint());
+    }
+    label->setFixedSize(size);
+    label->setText(text);
+}
+
 void StatusStrip::showHealth(RunController::Health health, const QString& error)
 {
+    // Called on every tick: the light is drawn again only when something it shows changed.
+    const int size = fontMetrics().height() - 2;
+    const qreal ratio = devicePixelRatioF();
+    if (!m_ui->healthLight->pixmap().isNull() && health == m_shownHealth && error == m_shownError
+        && size == m_shownLightSize && ratio == m_shownLightRatio)
+        return;
     m_shownHealth = health;
     m_shownError = error;
-    const int size = fontMetrics().height() - 2;
-    m_ui->healthLight->setPixmap(lightPixmap(healthColor(health), size, devicePixelRatioF()));
+    m_shownLightSize = size;
+    m_shownLightRatio = ratio;
+    m_ui->healthLight->setPixmap(lightPixmap(healthColor(health), size, ratio));
 
     QString tip;
     switch (health) {
@@ -134,8 +197,11 @@ void StatusStrip::showHealth(RunController::Health health, const QString& error)
 void StatusStrip::changeEvent(QEvent* event)
 {
     QFrame::changeEvent(event);
-    if (event->type() == QEvent::FontChange || event->type() == QEvent::StyleChange)
+    if (event->type() == QEvent::FontChange || event->type() == QEvent::StyleChange) {
+        fitCountdown();
+        m_shownLightSize = -1;
         showHealth(m_shownHealth, m_shownError);
+    }
 }
 
 } // namespace aimload

@@ -13,6 +13,7 @@
 #include "settingsdialog.h"
 #include "sim/simulatedagent.h"
 #include "stats/statsaggregator.h"
+#include "statusstrip.h"
 #include "windowtesthelpers.h"
 
 #include <QElapsedTimer>
@@ -47,6 +48,9 @@ private Q_SLOTS:
     void savingSettingsRestartsTheRun();
     void layoutIsRestored();
     void journalledRunIsShownAgain();
+    void countdownText_data();
+    void countdownText();
+    void statusStripWakesOnlyWhenItChanges();
 
 private:
     QTemporaryDir m_dir;
@@ -373,6 +377,73 @@ void TestMainWindow::journalledRunIsShownAgain()
     window.flushViews();
     QCOMPARE(window.requestModel()->rowAt(0).cycle, 3u);
     findAction(window, u"actionStop"_s)->trigger();
+}
+
+void TestMainWindow::countdownText_data()
+{
+    QTest::addColumn<qint64>("remainingMs");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<qint64>("changeInMs");
+
+    // The sample clock reads 10:00:00.000; the next cycle is remainingMs later.
+    QTest::newRow("twelveMinutes") << 720'000LL << u"10:12:00 (in 12 min)"_s << 60'000LL;
+    QTest::newRow("justUnderTwelve") << 719'999LL << u"10:11:59 (in 12 min)"_s << 59'999LL;
+    QTest::newRow("justOverEleven") << 660'001LL << u"10:11:00 (in 12 min)"_s << 1LL;
+    QTest::newRow("elevenMinutes") << 660'000LL << u"10:11:00 (in 11 min)"_s << 60'000LL;
+    QTest::newRow("justOverAMinute") << 60'500LL << u"10:01:00 (in 2 min)"_s << 500LL;
+    QTest::newRow("oneMinute") << 60'000LL << u"10:01:00 (in 1:00)"_s << 1'000LL;
+    QTest::newRow("lastSeconds") << 42'300LL << u"10:00:42 (in 0:43)"_s << 300LL;
+    QTest::newRow("now") << 0LL << u"10:00:00 (in 0:00)"_s << 1'000LL;
+    QTest::newRow("hours") << 3 * 3'600'000LL + 60'000LL << u"13:01:00 (in 3 h 1 min)"_s
+                           << 60'000LL;
+}
+
+void TestMainWindow::countdownText()
+{
+    QFETCH(qint64, remainingMs);
+    QFETCH(QString, text);
+    QFETCH(qint64, changeInMs);
+
+    const QDateTime now(QDate(2026, 3, 1), QTime(10, 0));
+    QCOMPARE(aimload::StatusStrip::countdownText(remainingMs, now), text);
+    QCOMPARE(aimload::StatusStrip::countdownChangeInMs(remainingMs), changeInMs);
+    // Just before that, the text is still the same; at it, it differs.
+    if (changeInMs > 1) {
+        QCOMPARE(
+            aimload::StatusStrip::countdownText(remainingMs - changeInMs + 1, now).section(u'(', 1),
+            text.section(u'(', 1));
+    }
+    if (remainingMs >= changeInMs) {
+        QVERIFY(aimload::StatusStrip::countdownText(remainingMs - changeInMs, now).section(u'(', 1)
+            != text.section(u'(', 1));
+    }
+}
+
+// Between cycles minutes apart the strip wakes once a minute, and not at all while the
+// window is minimised.
+void TestMainWindow::statusStripWakesOnlyWhenItChanges()
+{
+    aimload::AppSettings settings(settingsFile());
+    MainWindow window(&settings, launchWith(FastAgent + QStringList {u"--pacing"_s, u"10m"_s}));
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QCOMPARE(window.statusTimerRemainingMs(), -1); // stopped: nothing moves
+
+    findAction(window, u"actionStart"_s)->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(window.run()->cyclesCompleted(), 1u, 10000);
+    QTRY_COMPARE(window.run()->requestsInFlight(), 0);
+    window.flushViews();
+    const int remaining = window.statusTimerRemainingMs();
+    QVERIFY2(remaining > 1000 && remaining <= 60'000, qPrintable(QString::number(remaining)));
+    QVERIFY2(labelText(window, u"countdownLabel"_s).contains(u"(in 10 min)"_s),
+        qPrintable(labelText(window, u"countdownLabel"_s)));
+
+    window.showMinimized();
+    QCOMPARE(window.statusTimerRemainingMs(), -1);
+    window.showNormal();
+    QVERIFY(window.statusTimerRemainingMs() > 0);
+    findAction(window, u"actionStop"_s)->trigger();
+    QCOMPARE(window.statusTimerRemainingMs(), -1);
 }
 
 QTEST_MAIN(TestMainWindow)

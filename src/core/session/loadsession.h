@@ -54,6 +54,9 @@ public:
     qint64 runId() const { return m_runId; }
     // The status endpoint, or nullptr without --web-port.
     StatusServer* statusServer() const { return m_statusServer; }
+    // True when the session itself probes GET /health every 30 s (for the metrics): a
+    // window then shows those results instead of probing as well.
+    bool probesHealth() const { return m_healthTimer != nullptr; }
     PrometheusMetrics* metrics() const { return m_metrics; }
     // The reports asked for with --csv, --html and --json, or nullptr.
     RunReports* reports() const { return m_reports; }
