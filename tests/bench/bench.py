@@ -316,8 +316,8 @@ def bench_idle(tools, args, results):
         "Locust HttpUser": spawn(tools.locust_cmd("locustfile.py", nginx.url, 1),
                                  out=tools.scratch / "idle-locust.out"),
     }
-    # The window starts runs from its Start button and has no option for it; the status
-    # endpoint's POST /api/start starts the same session's engine.
+    # The window starts sending as it opens; POST /api/start (a no-op on a running engine)
+    # waits for its status endpoint, so that the window has surely started.
     window_started = False
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not window_started:
