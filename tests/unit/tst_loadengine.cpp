@@ -779,7 +779,7 @@ void TestLoadEngine::stopReportsTheSlotsARunningCycleOverlapped()
     QCOMPARE(started.count(), 1);
     advanceTo(clock, StartNs + PacingNs * 7 / 2);
     QCOMPARE(skips.count(), 0);
-    QCOMPARE(engine.slotsSkipped(), 0u);
+    QCOMPARE(engine.slotsSkipped(), 3u); // counted as they pass, reported at the end
     // The countdown still shows the next grid point.
     QCOMPARE(engine.nextSlotInNs(), StartNs + 4 * PacingNs - clock.nowNs());
 

@@ -315,15 +315,30 @@ void LoadEngine::finishCycle(User& user)
     checkAllDone();
 }
 
-void LoadEngine::reportSlotsSkippedDuringCycle(User& user, const CycleInfo& cycle)
+qint64 LoadEngine::firstFreeSlot(const User& user) const
 {
-    if (user.skippedSince < 0)
-        return;
     // Every slot whose time has passed went by during the cycle; one due right now still
     // starts.
     const qint64 pacingNs = m_settings.pacing.count() * NsPerMs;
     const qint64 sinceGridNs = m_clock->nowNs() - user.gridStartNs;
-    const qint64 firstFree = std::max(user.nextSlot, (sinceGridNs + pacingNs - 1) / pacingNs);
+    return std::max(user.nextSlot, (sinceGridNs + pacingNs - 1) / pacingNs);
+}
+
+quint64 LoadEngine::slotsSkipped() const
+{
+    quint64 skipped = m_slotsSkipped;
+    for (const auto& user : m_users) {
+        if (user->skippedSince >= 0)
+            skipped += quint64(firstFreeSlot(*user) - user->skippedSince);
+    }
+    return skipped;
+}
+
+void LoadEngine::reportSlotsSkippedDuringCycle(User& user, const CycleInfo& cycle)
+{
+    if (user.skippedSince < 0)
+        return;
+    const qint64 firstFree = firstFreeSlot(user);
     const qint64 count = firstFree - user.skippedSince;
     const qint64 first = user.skippedSince;
     user.skippedSince = -1;

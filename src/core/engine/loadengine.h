@@ -91,7 +91,8 @@ public:
     const PromptPool& pool() const { return m_pool; }
     quint64 cyclesStarted() const { return m_cycleCounter; }
     quint64 cyclesCompleted() const { return m_cyclesCompleted; }
-    quint64 slotsSkipped() const { return m_slotsSkipped; }
+    // Slots passed without a cycle so far, counting those a running cycle overlaps now.
+    quint64 slotsSkipped() const;
     int requestsInFlight() const { return m_inFlight; }
     // Nanoseconds on the engine's clock until the next grid slot of any user, or -1.
     qint64 nextSlotInNs() const;
@@ -125,6 +126,7 @@ private:
     void onRequestFinished(const RequestRecord& record);
     void finishCycle(User& user);
     void reportSlotsSkippedDuringCycle(User& user, const CycleInfo& cycle);
+    qint64 firstFreeSlot(const User& user) const;
     bool userDone(const User& user) const;
     void checkAllDone();
     void end(const QString& reason);
