@@ -3,6 +3,7 @@
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QObject>
+#include <QSocketNotifier>
 
 #include <memory>
 
@@ -39,19 +40,34 @@ public:
     virtual std::unique_ptr<ClockTimer> createTimer() = 0;
 };
 
+class SystemTimer;
+
+// Monotonic time. On Linux its timers share one timerfd armed at the earliest absolute
+// deadline, so that they fire to the microsecond rather than the millisecond, and timers
+// due together fire in deadline order; elsewhere each is a precise QTimer.
 class SystemClock : public Clock
 {
     Q_OBJECT
 
 public:
     explicit SystemClock(QObject* parent = nullptr);
+    ~SystemClock() override;
 
     qint64 nowNs() const override { return m_elapsed.nsecsElapsed(); }
     QDateTime wallNow() const override { return QDateTime::currentDateTimeUtc(); }
     std::unique_ptr<ClockTimer> createTimer() override;
 
 private:
+    friend class SystemTimer;
+    bool sharesTimerFd() const { return m_fd >= 0; }
+    void schedule(); // arms the timerfd for the earliest active deadline
+    void fireDue();
+
     QElapsedTimer m_elapsed;
+    QList<SystemTimer*> m_timers;
+    int m_fd = -1;
+    QSocketNotifier* m_notifier = nullptr;
+    bool m_firing = false;
 };
 
 class ManualTimer;
