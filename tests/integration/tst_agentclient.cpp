@@ -148,6 +148,7 @@ private Q_SLOTS:
     void cancelAfterFinish();
     void destroyWithRequestsInFlight();
     void fortyAtOnce();
+    void deadlinesInOrder();
     void latency_data();
     void latency();
     void health_data();
@@ -727,6 +728,47 @@ void TestAgentClient::fortyAtOnce()
         ids.insert(done.id);
     }
     QCOMPARE(ids.size(), Count);
+    QCOMPARE(client.inFlight(), 0);
+}
+
+void TestAgentClient::deadlinesInOrder()
+{
+    // Deadlines share one timer: a later request with a shorter limit must still time out
+    // first, an answer must not be cut before its own limit, and finished requests must
+    // not disturb the deadlines of the others.
+    RawHttpServer server;
+    QVERIFY(start(server));
+    server.setHold(true);
+    ClientSettings settings = settingsFor(server.url());
+    settings.repairTimeout = 600ms;
+    settings.chatTimeout = 200ms;
+    AgentClient client(settings);
+    QSignalSpy finished(&client, &AgentClient::requestFinished);
+    QElapsedTimer wall;
+    wall.start();
+    client.send(repairRecord(1, u"forced_full_repair"_s));
+    client.send(chatRecord(2));
+    client.send(repairRecord(3, u"forced_full_repair"_s));
+    client.cancel(3);
+    QCOMPARE(finished.size(), 1);
+    client.send(chatRecord(4));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 4, WaitMs);
+
+    QCOMPARE(recordAt(finished, 0).id, 3u);
+    QCOMPARE(outcomeOf(recordAt(finished, 0)), u"cancelled"_s);
+    QList<quint64> order;
+    for (qsizetype i = 1; i < finished.size(); ++i) {
+        const RequestRecord done = recordAt(finished, i);
+        order.append(done.id);
+        QCOMPARE(outcomeOf(done), u"timeout"_s);
+        const double limitMs = done.endpoint == Endpoint::Chat ? 200.0 : 600.0;
+        QVERIFY2(done.latencyMs >= limitMs && done.latencyMs < limitMs + 150.0,
+            qPrintable(u"request %1 after %2 ms"_s.arg(done.id).arg(done.latencyMs)));
+        QVERIFY(done.error.contains(
+            done.endpoint == Endpoint::Chat ? u"within 0.2 s"_s : u"within 0.6 s"_s));
+    }
+    QCOMPARE(order, (QList<quint64> {2, 4, 1}));
+    QVERIFY(wall.elapsed() >= 600);
     QCOMPARE(client.inFlight(), 0);
 }
 

@@ -21,7 +21,9 @@ struct AgentClient::Pending
 {
     RequestRecord record;
     QNetworkAccessManager* manager = nullptr;
-    QTimer* deadline = nullptr;
+    std::multimap<qint64, QNetworkReply*>::iterator deadline;
+    bool deadlineArmed = false;
+    std::chrono::milliseconds timeout {0};
     qint64 queuedNs = 0;
     bool sentReported = false;
     qint64 bytesReceived = 0;
@@ -82,8 +84,13 @@ QString connectionError(QNetworkReply* reply, int status, qint64 bytes)
 AgentClient::AgentClient(ClientSettings settings, QObject* parent)
     : RequestSender(parent)
     , m_settings(std::move(settings))
+    , m_deadlineTimer(new QTimer(this))
 {
     m_monotonic.start();
+    m_deadlineTimer->setSingleShot(true);
+    // A coarse timer may fire up to 5% early; onDeadlineTimer() checks the clock anyway.
+    m_deadlineTimer->setTimerType(Qt::PreciseTimer);
+    connect(m_deadlineTimer, &QTimer::timeout, this, &AgentClient::onDeadlineTimer);
 }
 
 AgentClient::~AgentClient()
@@ -160,19 +167,15 @@ void AgentClient::send(RequestRecord record)
         reply = pending->manager->sendCustomRequest(request, QByteArrayLiteral("POST"));
     }
 
-    const auto timeout
+    pending->timeout
         = record.endpoint == Endpoint::Chat ? m_settings.chatTimeout : m_settings.repairTimeout;
     record.startedAt = QDateTime::currentDateTimeUtc();
     pending->record = std::move(record);
-    pending->deadline = new QTimer(reply);
-    pending->deadline->setSingleShot(true);
-    // A coarse timer may fire up to 5% early and cut off an answer still within the limit.
-    pending->deadline->setTimerType(Qt::PreciseTimer);
-    connect(pending->deadline, &QTimer::timeout, this, [this, reply, timeout] {
-        finish(reply, Outcome::Timeout,
-            u"no complete answer within %1 s"_s.arg(double(timeout.count()) / 1000.0));
-    });
-    pending->deadline->start(timeout);
+    const qint64 deadlineNs = m_monotonic.nsecsElapsed()
+        + std::chrono::duration_cast<std::chrono::nanoseconds>(pending->timeout).count();
+    pending->deadline = m_deadlines.emplace(deadlineNs, reply);
+    pending->deadlineArmed = true;
+    armDeadlines(deadlineNs);
 
     m_pending.insert(reply, pending);
     m_byId.insert(pending->record.id, reply);
@@ -197,6 +200,37 @@ void AgentClient::send(RequestRecord record)
     connect(reply, &QNetworkReply::metaDataChanged, this, enforceCap);
     connect(reply, &QNetworkReply::readyRead, this, enforceCap);
     connect(reply, &QNetworkReply::finished, this, [this, reply] { onFinished(reply); });
+}
+
+void AgentClient::armDeadlines(qint64 deadlineNs)
+{
+    // A timer due earlier than the new deadline stays: it re-arms when it fires.
+    if (m_armedNs >= 0 && m_armedNs <= deadlineNs && m_deadlineTimer->isActive())
+        return;
+    const qint64 remainingNs = std::max<qint64>(0, deadlineNs - m_monotonic.nsecsElapsed());
+    // Rounded up: the timer must not fire before the deadline it stands for.
+    m_deadlineTimer->start(std::chrono::milliseconds((remainingNs + 999'999) / 1'000'000));
+    m_armedNs = deadlineNs;
+}
+
+void AgentClient::onDeadlineTimer()
+{
+    m_armedNs = -1;
+    while (!m_deadlines.empty()) {
+        const auto first = m_deadlines.begin();
+        if (first->first > m_monotonic.nsecsElapsed())
+            break;
+        QNetworkReply* reply = first->second;
+        m_deadlines.erase(first);
+        const auto it = m_pending.constFind(reply);
+        if (it == m_pending.cend())
+            continue;
+        (*it)->deadlineArmed = false;
+        const double seconds = double((*it)->timeout.count()) / 1000.0;
+        finish(reply, Outcome::Timeout, u"no complete answer within %1 s"_s.arg(seconds));
+    }
+    if (!m_deadlines.empty())
+        armDeadlines(m_deadlines.begin()->first);
 }
 
 void AgentClient::markSent(QNetworkReply* reply)
@@ -241,7 +275,12 @@ void AgentClient::onFinished(QNetworkReply* reply)
         return;
     m_byId.remove(pending->record.id);
     m_load[pending->manager] -= 1;
-    pending->deadline->stop();
+    if (pending->deadlineArmed)
+        m_deadlines.erase(pending->deadline);
+    if (m_deadlines.empty()) {
+        m_deadlineTimer->stop();
+        m_armedNs = -1;
+    }
     reply->deleteLater();
 
     const qint64 endNs = m_monotonic.nsecsElapsed();

@@ -8,6 +8,7 @@
 #include <QUrl>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -62,6 +63,8 @@ private:
     void classifyAnswer(QNetworkReply* reply, const QByteArray& body, RequestRecord& record) const;
     void finish(QNetworkReply* reply, Outcome forced, const QString& reason);
     void onHealthFinished(QNetworkReply* reply, QTimer* deadline);
+    void armDeadlines(qint64 deadlineNs);
+    void onDeadlineTimer();
 
     ClientSettings m_settings;
     std::vector<QNetworkAccessManager*> m_managers;
@@ -69,6 +72,12 @@ private:
     QHash<QNetworkReply*, std::shared_ptr<Pending>> m_pending;
     QHash<quint64, QNetworkReply*> m_byId;
     QElapsedTimer m_monotonic;
+    // The deadlines of the requests in flight, earliest first (equal ones in the order
+    // sent), behind one timer: a timer per request costs an object and a registration
+    // each. The timer is due at or before the earliest deadline, never after it.
+    std::multimap<qint64, QNetworkReply*> m_deadlines;
+    QTimer* m_deadlineTimer = nullptr;
+    qint64 m_armedNs = -1;
 };
 
 } // namespace aimload
