@@ -113,6 +113,19 @@ QByteArray AgentClient::chatBody(const QString& message, Model model)
     return QJsonDocument(body).toJson(QJsonDocument::Compact);
 }
 
+QByteArray AgentClient::cachedChatBody(const QString& message, Model model)
+{
+    constexpr qsizetype MaxCached = 256;
+    QHash<QString, QByteArray>& cache = m_chatBodies[model == Model::A ? 0 : 1];
+    if (const auto it = cache.constFind(message); it != cache.cend())
+        return *it;
+    if (cache.size() >= MaxCached)
+        cache.clear();
+    const QByteArray body = chatBody(message, model);
+    cache.insert(message, body);
+    return body;
+}
+
 QUrl AgentClient::requestUrl(const RequestRecord& record) const
 {
     QUrl url = m_settings.baseUrl;
@@ -145,6 +158,18 @@ QNetworkAccessManager* AgentClient::freeManager()
     return manager;
 }
 
+QNetworkRequest AgentClient::newRequest(const RequestRecord& record)
+{
+    if (record.endpoint != Endpoint::Chat)
+        return baseRequest(requestUrl(record));
+    if (!m_chatRequest) {
+        m_chatRequest = baseRequest(requestUrl(record));
+        m_chatRequest->setHeader(
+            QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    }
+    return *m_chatRequest;
+}
+
 void AgentClient::send(RequestRecord record)
 {
     auto pending = std::make_shared<Pending>();
@@ -152,15 +177,13 @@ void AgentClient::send(RequestRecord record)
     pending->manager = freeManager();
     m_load[pending->manager] += 1;
 
-    QNetworkRequest request = baseRequest(requestUrl(record));
+    QNetworkRequest request = newRequest(record);
     if (!record.traceId.isEmpty())
         request.setRawHeader(QByteArrayLiteral("traceparent"),
             "00-" + record.traceId.toLatin1() + '-' + record.spanId.toLatin1() + "-01");
     QNetworkReply* reply = nullptr;
     if (record.endpoint == Endpoint::Chat) {
-        request.setHeader(
-            QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-        reply = pending->manager->post(request, chatBody(record.message, record.model));
+        reply = pending->manager->post(request, cachedChatBody(record.message, record.model));
     } else {
         // A custom verb, because post() would label the empty body as a form.
         request.setHeader(QNetworkRequest::ContentLengthHeader, 0);

@@ -4,12 +4,14 @@
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <QNetworkRequest>
 #include <QObject>
 #include <QUrl>
 
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QNetworkAccessManager;
@@ -58,6 +60,8 @@ private:
     struct Pending;
 
     QNetworkAccessManager* freeManager();
+    QNetworkRequest newRequest(const RequestRecord& record);
+    QByteArray cachedChatBody(const QString& message, Model model);
     void markSent(QNetworkReply* reply);
     void onFinished(QNetworkReply* reply);
     void classifyAnswer(QNetworkReply* reply, const QByteArray& body, RequestRecord& record) const;
@@ -72,6 +76,10 @@ private:
     QHash<QNetworkReply*, std::shared_ptr<Pending>> m_pending;
     QHash<quint64, QNetworkReply*> m_byId;
     QElapsedTimer m_monotonic;
+    // Every chat request starts from the same one: built once, copied on write.
+    std::optional<QNetworkRequest> m_chatRequest;
+    // Bodies of the messages sent lately, per model: a pool repeats a few prompts.
+    QHash<QString, QByteArray> m_chatBodies[2];
     // The deadlines of the requests in flight, earliest first (equal ones in the order
     // sent), behind one timer: a timer per request costs an object and a registration
     // each. The timer is due at or before the earliest deadline, never after it.
