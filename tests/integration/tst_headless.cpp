@@ -24,6 +24,7 @@ private Q_SLOTS:
     void exitCodeOnError();
     void reportsWrittenOnSigterm();
     void waitsForHealthBeforeTheFirstCycle();
+    void everyLineWrittenWhileRunningAndAtExit();
 
 private:
     static QProcessEnvironment cleanEnvironment();
@@ -213,6 +214,50 @@ void HeadlessTest::waitsForHealthBeforeTheFirstCycle()
     QVERIFY(output.contains(u"retrying in 1s"_s));
     QVERIFY(output.contains(u"retrying in 2s"_s));
     QVERIFY(!output.contains(u"Sending prompt"_s));
+    QVERIFY(output.contains(u"Run ended: run time reached"_s));
+}
+
+void HeadlessTest::everyLineWrittenWhileRunningAndAtExit()
+{
+    // Many lines a second: stdout is written in batches, yet a line shows up within a
+    // fraction of a second and none is missing when the run ends.
+    QProcess process;
+    start(process,
+        {u"--headless"_s, u"--simulate"_s, u"--sim-speed"_s, u"1000"_s, u"--sim-failure-rate"_s,
+            u"0.2"_s, u"--users"_s, u"20"_s, u"--spawn-rate"_s, u"20"_s, u"--pacing"_s, u"5ms"_s,
+            u"--run-time"_s, u"2500ms"_s, u"--seed"_s, u"7"_s});
+    QByteArray early;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (early += process.readAllStandardOutput()).contains("Sending prompt"), 2000);
+    QCOMPARE(process.state(), QProcess::Running);
+    QVERIFY(process.waitForFinished(30000));
+    const QString output = QString::fromUtf8(early + process.readAllStandardOutput());
+    QCOMPARE(process.exitCode(), 0);
+
+    static const QRegularExpression aggregated(
+        u"^Aggregated\\s+A\\+B\\s+(\\d+)\\s+(\\d+)"_s, QRegularExpression::MultilineOption);
+    const QRegularExpressionMatch match = aggregated.match(output);
+    QVERIFY2(match.hasMatch(), qPrintable(output.right(2000)));
+    const qsizetype requests = match.captured(1).toLongLong();
+    QVERIFY2(requests > 100, qPrintable(match.captured(0)));
+    static const QRegularExpression requestLine(
+        u"^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z [✓✗] Model [AB]: "_s,
+        QRegularExpression::MultilineOption);
+    // The summary leaves out the requests cancelled when the run time was up.
+    qsizetype lines = 0;
+    qsizetype cancelled = 0;
+    for (auto it = requestLine.globalMatch(output); it.hasNext();) {
+        const QRegularExpressionMatch line = it.next();
+        const qsizetype end = output.indexOf(u'\n', line.capturedEnd());
+        if (QStringView(output)
+                .mid(line.capturedEnd(), end - line.capturedEnd())
+                .contains(u" cancelled: "_s))
+            ++cancelled;
+        else
+            ++lines;
+    }
+    QCOMPARE(lines, requests);
+    QVERIFY(cancelled <= 20);
     QVERIFY(output.contains(u"Run ended: run time reached"_s));
 }
 

@@ -7,19 +7,36 @@
 #include "session/loadsession.h"
 #include "stats/statsaggregator.h"
 
+#include <QTimer>
+
+#include <chrono>
 #include <cstdio>
 
 using namespace Qt::StringLiterals;
 
 namespace aimload {
 
+namespace {
+
+constexpr std::chrono::milliseconds FlushInterval {100};
+
+} // namespace
+
 HeadlessRunner::HeadlessRunner(Options options, QObject* parent)
     : QObject(parent)
     , m_out(stdout)
+    , m_flushTimer(new QTimer(this))
     , m_session(new LoadSession(std::move(options), this))
-{ }
+{
+    m_flushTimer->setSingleShot(true);
+    m_flushTimer->setInterval(FlushInterval);
+    connect(m_flushTimer, &QTimer::timeout, this, [this] { m_out.flush(); });
+}
 
-HeadlessRunner::~HeadlessRunner() = default;
+HeadlessRunner::~HeadlessRunner()
+{
+    m_out.flush();
+}
 
 bool HeadlessRunner::prepare(QString* error)
 {
@@ -52,10 +69,42 @@ void HeadlessRunner::start()
     m_session->engine()->start();
 }
 
+QString HeadlessRunner::timestamp()
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const qint64 ms = now.toMSecsSinceEpoch();
+    const qint64 second = ms / 1000;
+    if (ms < 0)
+        return now.toString(Qt::ISODateWithMs);
+    if (second != m_stampSecond) {
+        // Qt::ISODateWithMs of the whole second: "yyyy-MM-ddTHH:mm:ss.000Z".
+        m_stampPrefix
+            = QDateTime::fromMSecsSinceEpoch(second * 1000, Qt::UTC).toString(Qt::ISODateWithMs);
+        if (!m_stampPrefix.endsWith(u".000Z"_s)) {
+            m_stampSecond = -1;
+            return now.toString(Qt::ISODateWithMs);
+        }
+        m_stampPrefix.chop(4);
+        m_stampSecond = second;
+    }
+    QString stamp;
+    stamp.reserve(m_stampPrefix.size() + 4);
+    stamp += m_stampPrefix;
+    const int milli = int(ms % 1000);
+    stamp += QChar(u'0' + milli / 100);
+    stamp += QChar(u'0' + milli / 10 % 10);
+    stamp += QChar(u'0' + milli % 10);
+    stamp += u'Z';
+    return stamp;
+}
+
 void HeadlessRunner::printLine(const QString& text)
 {
-    m_out << QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs) << u' ' << text
-          << Qt::endl;
+    m_out << timestamp() << u' ' << text << u'\n';
+    if (m_flushEachLine)
+        m_out.flush();
+    else if (!m_flushTimer->isActive())
+        m_flushTimer->start();
 }
 
 bool HeadlessRunner::writeReports()
@@ -77,6 +126,7 @@ bool HeadlessRunner::writeReports()
 void HeadlessRunner::onTermination(const QString& signalName)
 {
     m_terminating = true;
+    m_flushEachLine = true;
     printLine(u"Received %1: stopping (a second signal exits at once)"_s.arg(signalName));
     m_session->engine()->stop();
 }
@@ -99,6 +149,7 @@ void HeadlessRunner::onFinished(const QString& reason)
     m_exitCode = (errorCode != 0 && stats->failures() > 0) ? errorCode : 0;
     if (!writeReports() && m_exitCode == 0)
         m_exitCode = 1;
+    m_out.flush();
     Q_EMIT done(m_exitCode);
 }
 

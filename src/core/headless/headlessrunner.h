@@ -5,6 +5,8 @@
 #include <QObject>
 #include <QTextStream>
 
+class QTimer;
+
 namespace aimload {
 
 class LoadSession;
@@ -30,11 +32,19 @@ Q_SIGNALS:
 
 private:
     void printLine(const QString& text);
+    QString timestamp();
     void onTermination(const QString& signalName);
     void onFinished(const QString& reason);
     bool writeReports();
 
+    // Lines are buffered and written at least every FlushInterval, at the end of the
+    // run, and at once from the first termination signal on (a second one exits at once).
     QTextStream m_out;
+    QTimer* m_flushTimer = nullptr;
+    bool m_flushEachLine = false;
+    // The timestamp of the second last printed, which most lines share but for the ms.
+    qint64 m_stampSecond = -1;
+    QString m_stampPrefix;
     LoadSession* m_session = nullptr;
     SignalWatcher* m_signals = nullptr;
     int m_exitCode = 0;
