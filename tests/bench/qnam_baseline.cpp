@@ -7,7 +7,10 @@
 //
 // Built with the tests (target qnam_baseline, not part of ctest). With MANAGERS > 1 the
 // requests are spread over the managers as aimload spreads them (at most six each).
-// It refuses any host that is not a loopback address.
+// It refuses any host that is not a loopback address. The throughput benchmark's setting:
+// the bench's nginx (nginx.conf.in, started as bench.py's Nginx does) and
+//   /usr/bin/time -v qnam_baseline http://127.0.0.1:PORT/chat 50 9 20
+// then requests (nginx's count or the line printed) over user + system seconds.
 
 #include <QCoreApplication>
 #include <QHostAddress>
