@@ -106,6 +106,7 @@ SystemClock::SystemClock(QObject* parent)
         connect(m_notifier, &QSocketNotifier::activated, this, [this] {
             quint64 expirations = 0;
             [[maybe_unused]] const auto got = ::read(m_fd, &expirations, sizeof expirations);
+            m_armedNs.reset();
             fireDue();
         });
     }
@@ -139,6 +140,11 @@ void SystemClock::schedule()
         if (timer->isActive() && (!earliest || timer->deadlineNs() < *earliest))
             earliest = timer->deadlineNs();
     }
+    // Most changes leave the earliest deadline where it was (a user's next slot lies
+    // behind another's): no system call then.
+    if (earliest == m_armedNs)
+        return;
+    m_armedNs = earliest;
     itimerspec spec {};
     if (earliest) {
         timespec now {};

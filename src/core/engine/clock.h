@@ -6,6 +6,7 @@
 #include <QSocketNotifier>
 
 #include <memory>
+#include <optional>
 
 namespace aimload {
 
@@ -67,6 +68,7 @@ private:
     QList<SystemTimer*> m_timers;
     int m_fd = -1;
     QSocketNotifier* m_notifier = nullptr;
+    std::optional<qint64> m_armedNs; // the deadline the timerfd is set for
     bool m_firing = false;
 };
 
