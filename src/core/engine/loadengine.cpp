@@ -433,14 +433,11 @@ qint64 LoadEngine::nextSlotInNs() const
             next = timer.deadlineNs();
     };
     const qint64 pacingNs = m_settings.pacing.count() * NsPerMs;
-    const qint64 nowNs = m_clock->nowNs();
     for (const auto& user : m_users) {
         consider(*user->timer);
-        // A user whose timer rests through a long cycle: its next grid point.
+        // A user whose timer rests through a long cycle: the first slot it could start.
         if (user->skippedSince >= 0 && !m_ending) {
-            const qint64 sinceGridNs = nowNs - user->gridStartNs;
-            const qint64 slotNs
-                = user->gridStartNs + (sinceGridNs + pacingNs - 1) / pacingNs * pacingNs;
+            const qint64 slotNs = user->gridStartNs + firstFreeSlot(*user) * pacingNs;
             if (next < 0 || slotNs < next)
                 next = slotNs;
         }
