@@ -14,6 +14,7 @@
 #include "sim/simulatedagent.h"
 #include "stats/statsaggregator.h"
 #include "statusstrip.h"
+#include "storage/journal.h"
 #include "windowtesthelpers.h"
 
 #include <QElapsedTimer>
@@ -372,11 +373,19 @@ void TestMainWindow::journalledRunIsShownAgain()
     QVERIFY2(detail.contains(answer.left(40)), qPrintable(detail));
     QVERIFY2(!detail.contains(u"no longer kept"_s), qPrintable(detail));
 
+    // The journal's run, ended when the first window stopped, goes on again until Stop.
+    aimload::Journal* journal = window.run()->session()->journal();
+    QVERIFY(journal);
+    QVERIFY(journal->runs().constFirst().endedAt.isValid());
     findAction(window, u"actionStart"_s)->trigger();
     QTRY_COMPARE_WITH_TIMEOUT(window.run()->cyclesCompleted(), 3u, 10000);
+    QVERIFY(!journal->runs().constFirst().endedAt.isValid());
     window.flushViews();
     QCOMPARE(window.requestModel()->rowAt(0).cycle, 3u);
     findAction(window, u"actionStop"_s)->trigger();
+    QCOMPARE(journal->runs().size(), 1);
+    QTRY_VERIFY(journal->runs().constFirst().endedAt.isValid());
+    QCOMPARE(journal->runs().constFirst().requests, requestsBefore + 2);
 }
 
 void TestMainWindow::countdownText_data()

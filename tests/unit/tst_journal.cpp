@@ -576,6 +576,16 @@ void JournalTest::listsRunsNewestFirstWithCounts()
     QCOMPARE(run.seed, first.seed);
     QCOMPARE(run.requests, 10); // the cancelled one is not a request in the statistics
     QCOMPARE(run.failures, 2); // ids 5 and 10
+
+    // Started again, the first run has no end until it stops once more.
+    journal.resumeRun(firstId);
+    QVERIFY(!journal.runs().at(1).endedAt.isValid());
+    QVERIFY(journal.runs().at(1).endReason.isEmpty());
+    QCOMPARE(journal.runs().at(1).requests, 10);
+    journal.endRun(firstId, u"stopped"_s);
+    QVERIFY(journal.runs().at(1).endedAt.isValid());
+    QCOMPARE(journal.runs().at(1).endReason, u"stopped"_s);
+    QVERIFY(!journal.runs().at(0).endedAt.isValid()); // the other run is untouched
 }
 
 void JournalTest::streamsRecordsInStartOrder()

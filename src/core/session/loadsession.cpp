@@ -145,6 +145,11 @@ void LoadSession::openJournal()
         });
     connect(m_engine, &LoadEngine::finished, m_journal,
         [this](const QString& reason) { m_journal->endRun(m_runId, reason); });
+    // Started again (or continued by a new process): the run has no end until it stops.
+    connect(m_engine, &LoadEngine::stateChanged, m_journal, [this](LoadEngine::State state) {
+        if (state == LoadEngine::State::WaitingForAgent || state == LoadEngine::State::Running)
+            m_journal->resumeRun(m_runId);
+    });
     connect(m_journal, &Journal::failed, m_log, [this](const QString& error) {
         m_log->add(EventLog::Level::Warning, tr("%1; the run goes on in memory only").arg(error));
     });

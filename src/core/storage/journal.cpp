@@ -461,6 +461,21 @@ void Journal::endRun(qint64 runId, const QString& reason)
     write(query);
 }
 
+void Journal::resumeRun(qint64 runId)
+{
+    if (!m_writing)
+        return;
+
+    QSqlQuery query(m_db);
+    if (!query.prepare(u"UPDATE runs SET ended_at = NULL, end_reason = NULL "
+                       "WHERE id = ? AND ended_at IS NOT NULL"_s)) {
+        fail(query.lastError());
+        return;
+    }
+    query.addBindValue(runId);
+    write(query);
+}
+
 void Journal::record(qint64 runId, const RequestRecord& record)
 {
     if (!m_writing)

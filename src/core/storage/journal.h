@@ -49,6 +49,9 @@ public:
     // Returns the new run's id, or -1 when the journal is not writing.
     qint64 beginRun(const RunInfo& info);
     void endRun(qint64 runId, const QString& reason);
+    // The run goes on again after endRun() (started again, or continued by a new process):
+    // it has no end until the next endRun().
+    void resumeRun(qint64 runId);
     void record(qint64 runId, const RequestRecord& record);
     // Slots firstSlot .. firstSlot + count - 1 of a user went by without a cycle.
     void recordSkippedSlots(
