@@ -33,6 +33,7 @@ public:
         Answer, // write the step's bytes and keep the connection open
         Close, // close without a byte of answer (FIN)
         Reset, // close with a TCP reset
+        ResetAfterBytes, // write the step's bytes (a part of an answer), then reset
         Hang, // never answer
         Drip, // the step's bytes, one byte per dripInterval, until the client leaves
         Stream, // 200 with a streamBytes body, written only as fast as the client reads
@@ -167,14 +168,13 @@ private:
             socket->close();
             return;
         case Action::Reset:
-#ifdef Q_OS_UNIX
-        {
-            const linger option {1, 0};
-            ::setsockopt(
-                int(socket->socketDescriptor()), SOL_SOCKET, SO_LINGER, &option, sizeof option);
-        }
-#endif
-            socket->abort();
+            reset(socket);
+            return;
+        case Action::ResetAfterBytes:
+            socket->write(step.bytes);
+            socket->flush();
+            // Let the bytes reach the client before the reset discards what is unsent.
+            QTimer::singleShot(50, socket, [socket] { reset(socket); });
             return;
         case Action::Hang:
             return;
@@ -185,6 +185,16 @@ private:
             stream(socket);
             return;
         }
+    }
+
+    static void reset(QTcpSocket* socket)
+    {
+#ifdef Q_OS_UNIX
+        const linger option {1, 0};
+        ::setsockopt(
+            int(socket->socketDescriptor()), SOL_SOCKET, SO_LINGER, &option, sizeof option);
+#endif
+        socket->abort();
     }
 
     void drip(QTcpSocket* socket, const QByteArray& bytes)

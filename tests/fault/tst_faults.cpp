@@ -274,6 +274,13 @@ void FaultTest::rawFault_data()
         FaultServer::response(
             429, "Too Many Requests", R"({"detail":"slow down"})", "Retry-After: 1\r\n"),
         Outcome::HttpError, u"HTTP 429 Too Many Requests: slow down"_s);
+    row("gatewayTimeout504", Action::Answer,
+        FaultServer::response(504, "Gateway Timeout", R"({"detail":"upstream timed out"})"),
+        Outcome::HttpError, u"HTTP 504 Gateway Timeout: upstream timed out"_s);
+    // The status line and half a header, then a TCP reset.
+    row("resetMidHeaders", Action::ResetAfterBytes, "HTTP/1.1 200 OK\r\nContent-Type: applic"_ba,
+        Outcome::ConnectionError,
+        u"closed by the agent before its answer's headers were complete"_s);
     row("found302", Action::Answer,
         FaultServer::response(302, "Found", {}, "Location: http://127.0.0.1:1/elsewhere\r\n"),
         Outcome::HttpError, u"redirect to http://127.0.0.1:1/elsewhere (not followed)"_s);
@@ -347,7 +354,8 @@ void FaultTest::rawFault()
         break;
     default:
         QCOMPARE(server.distinctRequestCount(), 2 * cycles);
-        qInfo("%d requests reached the server for %d records", server.requestCount(), 2 * cycles);
+        qInfo("%d requests reached the server for %d records; the first: %s", server.requestCount(),
+            2 * cycles, qPrintable(run.ledger.finished().constFirst().error));
         break;
     }
 }

@@ -73,7 +73,7 @@ QString connectionError(QNetworkReply* reply, int status, qint64 bytes)
         if (status != 0)
             return u"connection closed mid-answer (HTTP %1, %2 bytes received)"_s.arg(status).arg(
                 bytes);
-        return u"connection closed by the agent before it answered"_s;
+        return u"connection closed by the agent before its answer's headers were complete"_s;
     default:
         return reply->errorString();
     }
