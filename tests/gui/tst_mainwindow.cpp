@@ -17,15 +17,20 @@
 #include "storage/journal.h"
 #include "windowtesthelpers.h"
 
+#include "faultserver.h"
+
 #include <QElapsedTimer>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
 using aimload::BannerBar;
 using aimload::LoadEngine;
 using aimload::MainWindow;
@@ -52,6 +57,7 @@ private Q_SLOTS:
     void countdownText_data();
     void countdownText();
     void statusStripWakesOnlyWhenItChanges();
+    void staysResponsiveWhileTheAgentMisbehaves();
 
 private:
     QTemporaryDir m_dir;
@@ -456,4 +462,100 @@ void TestMainWindow::statusStripWakesOnlyWhenItChanges()
 }
 
 QTEST_MAIN(TestMainWindow)
+// Every kind of misbehaviour the raw fault server knows, one per cycle, with the window open
+// and a request table that keeps the answers: each request gets its own outcome, and the
+// window's event loop never stalls.
+void TestMainWindow::staysResponsiveWhileTheAgentMisbehaves()
+{
+    using aimload::test::FaultServer;
+    using Action = FaultServer::Action;
+    const QByteArray answer = R"({"response":"All fine.","model_used":"m","latency_seconds":0.1,)"
+                              R"("timestamp":"2025-03-01T10:15:30"})";
+    struct Step
+    {
+        FaultServer::Step step;
+        const char* outcome;
+    };
+    // Both requests of a cycle (A/B in parallel) get the same step. Qt sends a request
+    // again after a reset before the headers are complete, which would shift the script:
+    // that step comes last and repeats.
+    const QList<Step> steps {
+        {FaultServer::answer(FaultServer::response(200, "OK", answer)), "ok"},
+        {FaultServer::answer(
+             FaultServer::response(504, "Gateway Timeout", R"({"detail":"upstream timed out"})")),
+            "http_error"},
+        {FaultServer::step(Action::Stream), "invalid_response"}, // 64 MiB against the 8 MiB cap
+        {FaultServer::step(Action::Drip, FaultServer::response(200, "OK", answer)), "timeout"},
+        {FaultServer::answer(FaultServer::response(
+             429, "Too Many Requests", R"({"detail":"slow down"})", "Retry-After: 1\r\n")),
+            "http_error"},
+        {FaultServer::answer(FaultServer::response(302, "Found", {}, "Location: /elsewhere\r\n")),
+            "http_error"},
+        {FaultServer::answer("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 13"
+                             "\r\n\r\n<html></html>"),
+            "invalid_response"},
+        {FaultServer::answer(FaultServer::response(200, "OK", answer.left(30))),
+            "invalid_response"},
+        {FaultServer::step(Action::Hang), "timeout"},
+        {FaultServer::step(Action::ResetAfterBytes, "HTTP/1.1 200 OK\r\nContent-Ty"),
+            "connection_error"},
+    };
+    FaultServer server;
+    QVERIFY(server.listen());
+    QList<FaultServer::Step> script;
+    for (const Step& step : steps)
+        script << step.step << step.step;
+    server.setScript(script);
+    server.setStreamBytes(qint64(64) << 20);
+    server.setDripInterval(20ms);
+
+    QFile poolFile(m_dir.filePath(u"chat-only.json"_s));
+    QVERIFY(poolFile.open(QIODevice::WriteOnly));
+    poolFile.write(R"({"version": 1, "groups": [{"name": "chat", "weight": 1, "prompts": [
+        {"id": "status", "description": "Status question", "text": "How are the services?",
+         "endpoint": "/chat", "expected_tool_calls": 0, "expect_success": true}]}]})");
+    poolFile.close();
+
+    aimload::AppSettings settings(settingsFile());
+    MainWindow window(&settings,
+        launchWith({u"--host"_s, server.url().toString(), u"--prompts"_s, poolFile.fileName(),
+            u"--pacing"_s, u"500ms"_s, u"--chat-timeout"_s, u"300ms"_s, u"--ab"_s, u"parallel"_s,
+            u"--cycles"_s, QString::number(steps.size())}));
+    window.show();
+
+    // A 10 ms timer on the window's thread: the longest gap between its ticks is the
+    // longest the window could not react to anything.
+    QElapsedTimer sinceTick;
+    qint64 longestStallMs = 0;
+    QTimer probe;
+    probe.setTimerType(Qt::PreciseTimer);
+    connect(&probe, &QTimer::timeout, &probe,
+        [&] { longestStallMs = std::max(longestStallMs, sinceTick.restart()); });
+    sinceTick.start();
+    probe.start(10);
+
+    findAction(window, u"actionStart"_s)->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(window.run()->state(), LoadEngine::State::Stopped, 30000);
+    probe.stop();
+    window.flushViews();
+
+    const auto* model = window.requestModel();
+    QCOMPARE(model->rowCount(), 2 * int(steps.size()));
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const aimload::RequestRecord& record = model->rowAt(row);
+        QVERIFY(record.cycle >= 1 && record.cycle <= quint64(steps.size()));
+        QCOMPARE(aimload::outcomeName(record.outcome),
+            QString::fromLatin1(steps.at(qsizetype(record.cycle) - 1).outcome));
+    }
+    QCOMPARE(window.run()->cyclesCompleted(), quint64(steps.size()));
+    QVERIFY2(server.streamedBytes() < (qint64(64) << 20),
+        qPrintable(u"the server wrote %1 bytes"_s.arg(server.streamedBytes())));
+    // Generous: a stall of a second would be plain to a presenter; the run is ten cycles
+    // of misbehaviour on a machine that may be busy with other tests.
+    QVERIFY2(
+        longestStallMs < 1000, qPrintable(u"the window stalled for %1 ms"_s.arg(longestStallMs)));
+    qInfo("longest stall of the window's event loop: %lld ms", longestStallMs);
+    QVERIFY(findAction(window, u"actionStart"_s)->isEnabled());
+}
+
 #include "tst_mainwindow.moc"
