@@ -26,10 +26,7 @@ bool givenInEnvironment(const QProcessEnvironment& environment, const QString& n
     return environment.contains(u"AIMLOAD_"_s + name.toUpper().replace(u'-', u'_'));
 }
 
-// The option names whose values the config file changes from the built-in defaults.
-// TODO: a line that sets an option to its built-in default goes unnoticed here, so the
-// stored setting wins over it; OptionsParser would have to report which options each
-// source set to tell.
+// The options the config file has a line for, whatever their values.
 QSet<QString> setInConfigFile(const QString& configFile)
 {
     if (configFile.isEmpty())
@@ -38,24 +35,7 @@ QSet<QString> setInConfigFile(const QString& configFile)
         = OptionsParser::parse({u"aimload"_s, u"--config"_s, configFile}, QProcessEnvironment());
     if (parsed.action != OptionsParser::Action::Run)
         return {};
-
-    const Options& file = parsed.options;
-    const Options defaults;
-    QSet<QString> names;
-    const auto note = [&names](const QString& name, bool differs) {
-        if (differs)
-            names.insert(name);
-    };
-    note(u"host"_s, file.hostGiven);
-    note(u"simulate"_s, file.simulate != defaults.simulate);
-    note(u"sim-speed"_s, file.simSpeed != defaults.simSpeed);
-    note(u"pacing"_s, file.pacing != defaults.pacing);
-    note(u"ab"_s, file.abOrder != defaults.abOrder);
-    note(u"chat-timeout"_s, file.chatTimeout != defaults.chatTimeout);
-    note(u"repair-timeout"_s, file.repairTimeout != defaults.repairTimeout);
-    note(u"prompts"_s, file.promptsFile != defaults.promptsFile);
-    note(u"users"_s, file.users != defaults.users);
-    return names;
+    return parsed.setInConfigFile;
 }
 
 } // namespace

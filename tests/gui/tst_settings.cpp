@@ -263,6 +263,8 @@ void TestSettings::launchPrecedence_data()
     QTest::newRow("environment") << QStringList() << u"AIMLOAD_PACING=20s"_s << QString()
                                  << qint64(20);
     QTest::newRow("config") << QStringList() << QString() << u"pacing = 30s"_s << qint64(30);
+    QTest::newRow("config-default-value")
+        << QStringList() << QString() << u"pacing = 12m"_s << qint64(720);
     QTest::newRow("command-line-over-config")
         << QStringList {u"--pacing"_s, u"40s"_s} << QString() << u"pacing = 30s"_s << qint64(40);
 }

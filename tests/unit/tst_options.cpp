@@ -375,6 +375,10 @@ void TestOptions::configFileSyntax()
     QCOMPARE(options.waitHealthy, false);
     QCOMPARE(options.simulate, true);
     QCOMPARE(options.headless, false);
+    // Every line counts as set, a value equal to the default ("headless = false") too.
+    QCOMPARE(result.setInConfigFile,
+        (QSet<QString> {u"host"_s, u"pacing"_s, u"chat-timeout"_s, u"repair-timeout"_s, u"users"_s,
+            u"ab"_s, u"prompts"_s, u"no-wait-healthy"_s, u"simulate"_s, u"headless"_s}));
 }
 
 void TestOptions::hostFromAgentUrl()

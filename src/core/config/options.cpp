@@ -343,8 +343,8 @@ QString unknownOption(const Parser& parser, const QString& name, const QString& 
                              : u"did you mean --%1?"_s.arg(suggestion));
 }
 
-QString applyConfigFile(
-    const Parser& parser, const QString& path, const Source& source, Options& options)
+QString applyConfigFile(const Parser& parser, const QString& path, const Source& source,
+    Options& options, QSet<QString>& names)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) {
@@ -381,6 +381,7 @@ QString applyConfigFile(
         const QString error = parser.apply(options, *spec, value, {where}, true);
         if (!error.isEmpty())
             return error;
+        names.insert(spec->name);
     }
     return {};
 }
@@ -483,8 +484,8 @@ OptionsParser::Result OptionsParser::parse(
     }
     Options& options = result.options;
     if (!options.configFile.isEmpty()) {
-        if (const QString error
-            = applyConfigFile(parser, options.configFile, configSource, options);
+        if (const QString error = applyConfigFile(
+                parser, options.configFile, configSource, options, result.setInConfigFile);
             !error.isEmpty())
             return fail(error);
     }

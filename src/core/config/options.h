@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QProcessEnvironment>
+#include <QSet>
 #include <QString>
 #include <QStringList>
 #include <QUrl>
@@ -67,6 +68,7 @@ public:
         Action action = Action::Run;
         Options options;
         QString error; // one line: which option, what was wrong, the accepted form
+        QSet<QString> setInConfigFile; // the options the --config file has a line for
     };
 
     static Result parse(const QStringList& arguments, const QProcessEnvironment& environment);
