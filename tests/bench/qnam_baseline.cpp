@@ -3,8 +3,9 @@
 // completed and the CPU seconds the process used (all threads, getrusage). A floor for
 // what aimload's client costs on top of Qt's HTTP stack.
 //
-//   qnam_baseline URL [IN_FLIGHT=50] [MANAGERS=1] [SECONDS=20]
+//   qnam_baseline URL [IN_FLIGHT=50] [MANAGERS=1] [SECONDS=20] [METHOD=POST]
 //
+// METHOD GET sends the same requests without a body, to show what the upload costs.
 // Built with the tests (target qnam_baseline, not part of ctest). With MANAGERS > 1 the
 // requests are spread over the managers as aimload spreads them (at most six each).
 // It refuses any host that is not a loopback address. The throughput benchmark's setting:
@@ -45,17 +46,22 @@ int main(int argc, char** argv)
     QCoreApplication app(argc, argv);
     const QStringList args = app.arguments();
     if (args.size() < 2) {
-        std::fprintf(stderr, "usage: qnam_baseline URL [IN_FLIGHT] [MANAGERS] [SECONDS]\n");
+        std::fprintf(
+            stderr, "usage: qnam_baseline URL [IN_FLIGHT] [MANAGERS] [SECONDS] [POST|GET]\n");
         return 2;
     }
     const QUrl url(args.at(1));
     const int inFlight = args.size() > 2 ? args.at(2).toInt() : 50;
     const int managerCount = args.size() > 3 ? args.at(3).toInt() : 1;
     const int seconds = args.size() > 4 ? args.at(4).toInt() : 20;
-    if (!QHostAddress(url.host()).isLoopback() || inFlight < 1 || managerCount < 1) {
-        std::fprintf(stderr, "qnam_baseline: needs a loopback URL and positive counts\n");
+    const QString method = args.size() > 5 ? args.at(5) : u"POST"_s;
+    if (!QHostAddress(url.host()).isLoopback() || inFlight < 1 || managerCount < 1
+        || (method != u"POST" && method != u"GET")) {
+        std::fprintf(
+            stderr, "qnam_baseline: needs a loopback URL, positive counts and POST or GET\n");
         return 2;
     }
+    const bool get = method == u"GET";
 
     std::vector<QNetworkAccessManager*> managers;
     for (int i = 0; i < managerCount; ++i)
@@ -70,7 +76,7 @@ int main(int argc, char** argv)
     qint64 failed = 0;
     bool stopping = false;
     std::function<void(QNetworkAccessManager*)> post = [&](QNetworkAccessManager* manager) {
-        QNetworkReply* reply = manager->post(request, body);
+        QNetworkReply* reply = get ? manager->get(request) : manager->post(request, body);
         QObject::connect(reply, &QNetworkReply::finished, reply, [&, reply, manager] {
             reply->deleteLater();
             if (reply->error() == QNetworkReply::NoError && !reply->readAll().isEmpty())
