@@ -34,6 +34,7 @@ public:
         Close, // close without a byte of answer (FIN)
         Reset, // close with a TCP reset
         ResetAfterBytes, // write the step's bytes (a part of an answer), then reset
+        CloseAfterBytes, // write the step's bytes (a part of an answer), then close (FIN)
         Hang, // never answer
         Drip, // the step's bytes, one byte per dripInterval, until the client leaves
         Stream, // 200 with a streamBytes body, written only as fast as the client reads
@@ -175,6 +176,12 @@ private:
             socket->flush();
             // Let the bytes reach the client before the reset discards what is unsent.
             QTimer::singleShot(50, socket, [socket] { reset(socket); });
+            return;
+        case Action::CloseAfterBytes:
+            socket->write(step.bytes);
+            socket->flush();
+            // The client reads the part first, then learns of the close.
+            QTimer::singleShot(50, socket, [socket] { socket->disconnectFromHost(); });
             return;
         case Action::Hang:
             return;

@@ -240,7 +240,9 @@ void FaultTest::simulatedFault()
     QCOMPARE(run.ledger.finished().size(), 2 * Cycles);
     QCOMPARE(run.client.inFlight(), 0);
     for (const RequestRecord& record : run.ledger.finished()) {
-        QCOMPARE(outcomeOf(record), outcome);
+        QVERIFY2(outcomeOf(record) == outcome,
+            qPrintable(u"%1 (%2), body of %3 bytes"_s.arg(outcomeOf(record), record.error)
+                           .arg(record.body.size())));
         QVERIFY2(record.error.contains(phrase), qPrintable(record.error));
     }
     if (fault == Fault::Refuse)
@@ -281,6 +283,13 @@ void FaultTest::rawFault_data()
     row("resetMidHeaders", Action::ResetAfterBytes, "HTTP/1.1 200 OK\r\nContent-Type: applic"_ba,
         Outcome::ConnectionError,
         u"closed by the agent before its answer's headers were complete"_s);
+    // The headers promise more than the server sends before it closes the connection.
+    // With "Connection: close" Qt reports such an answer as complete.
+    row("closedMidBody", Action::CloseAfterBytes,
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: "
+        "200\r\n\r\n"
+            + ChatAnswer.left(40),
+        Outcome::ConnectionError, u"closed mid-answer (HTTP 200, 40 of 200 bytes"_s);
     row("found302", Action::Answer,
         FaultServer::response(302, "Found", {}, "Location: http://127.0.0.1:1/elsewhere\r\n"),
         Outcome::HttpError, u"redirect to http://127.0.0.1:1/elsewhere (not followed)"_s);
@@ -325,7 +334,9 @@ void FaultTest::rawFault()
     QCOMPARE(run.ledger.finished().size(), 2 * cycles);
     QCOMPARE(run.client.inFlight(), 0);
     for (const RequestRecord& record : run.ledger.finished()) {
-        QCOMPARE(outcomeOf(record), outcome);
+        QVERIFY2(outcomeOf(record) == outcome,
+            qPrintable(u"%1 (%2), body of %3 bytes"_s.arg(outcomeOf(record), record.error)
+                           .arg(record.body.size())));
         QVERIFY2(record.error.contains(phrase), qPrintable(record.error));
         QVERIFY(record.body.size() <= Cap);
     }

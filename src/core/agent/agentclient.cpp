@@ -62,6 +62,24 @@ QString statusLine(int status, const QString& reason)
     return reason.isEmpty() ? u"HTTP %1"_s.arg(status) : u"HTTP %1 %2"_s.arg(status).arg(reason);
 }
 
+// The answer's length as its headers declare it, or -1. Qt drops the header when it
+// decompresses the body, so a compressed answer has none.
+qint64 declaredLength(QNetworkReply* reply)
+{
+    bool ok = false;
+    const qint64 length = reply->header(QNetworkRequest::ContentLengthHeader).toLongLong(&ok);
+    return ok ? length : -1;
+}
+
+QString closedMidAnswer(int status, qint64 bytes, qint64 declared)
+{
+    return declared >= 0
+        ? u"connection closed mid-answer (HTTP %1, %2 of %3 bytes received)"_s.arg(status)
+              .arg(bytes)
+              .arg(declared)
+        : u"connection closed mid-answer (HTTP %1, %2 bytes received)"_s.arg(status).arg(bytes);
+}
+
 QString connectionError(QNetworkReply* reply, int status, qint64 bytes)
 {
     switch (reply->error()) {
@@ -71,8 +89,7 @@ QString connectionError(QNetworkReply* reply, int status, qint64 bytes)
         return u"host %1 not found"_s.arg(reply->url().host());
     case QNetworkReply::RemoteHostClosedError:
         if (status != 0)
-            return u"connection closed mid-answer (HTTP %1, %2 bytes received)"_s.arg(status).arg(
-                bytes);
+            return closedMidAnswer(status, bytes, declaredLength(reply));
         return u"connection closed by the agent before its answer's headers were complete"_s;
     default:
         return reply->errorString();
@@ -323,6 +340,13 @@ void AgentClient::onFinished(QNetworkReply* reply)
     } else if (isNetworkLevel(reply->error())) {
         record.outcome = Outcome::ConnectionError;
         record.error = connectionError(reply, record.httpStatus, record.responseBytes);
+    } else if (const qint64 declared = declaredLength(reply);
+               declared > body.size() && record.httpStatus != 204 && record.httpStatus != 304) {
+        // Qt reports an answer whose connection closed before the declared length arrived
+        // as complete when the agent said "Connection: close", and at times after a reset
+        // mid-body, depending on when it notices the close.
+        record.outcome = Outcome::ConnectionError;
+        record.error = closedMidAnswer(record.httpStatus, body.size(), declared);
     } else {
         classifyAnswer(reply, body, record);
     }
