@@ -6,6 +6,8 @@
 #include "report/atomicfilewriter.h"
 #include "report/csvformat.h"
 #include "report/csvreport.h"
+#include "report/cyclestartdelay.h"
+#include "report/jsonreport.h"
 #include "report/latencyhistogram.h"
 #include "report/reportrecorder.h"
 #include "report/requestcsvlog.h"
@@ -13,6 +15,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QJsonObject>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -27,6 +30,7 @@ using aimload::AtomicFileWriter;
 using aimload::CsvFormat;
 using aimload::CsvReport;
 using aimload::CycleInfo;
+using aimload::CycleStartDelay;
 using aimload::Endpoint;
 using aimload::EngineSettings;
 using aimload::LatencyHistogram;
@@ -301,6 +305,8 @@ private Q_SLOTS:
     void histogramBins_data();
     void histogramBins();
     void countsCyclesSlotsAndCancels();
+    void cycleStartDelayQuantiles();
+    void cycleStartsInTheJsonReport();
     void resumesAfterStop();
     void followsAnEngine();
 
@@ -899,6 +905,67 @@ void TestReports::countsCyclesSlotsAndCancels()
     QCOMPARE(recorder.counts().requestsCancelled, qint64(1));
     QCOMPARE(recorder.runInfo().endReason, u"stopped"_s);
     QCOMPARE(recorder.stats().total().requests, qint64(0));
+}
+
+void TestReports::cycleStartDelayQuantiles()
+{
+    CycleStartDelay delay;
+    QVERIFY(std::isnan(delay.maxMs()));
+    QVERIFY(std::isnan(delay.quantileMs(0.5)));
+    QCOMPARE(delay.countLaterThan(2.0), qint64(0));
+
+    for (int i = 0; i < 98; ++i)
+        delay.add(0.2);
+    delay.add(2.5);
+    delay.add(30.0); // beyond the last bin
+    delay.add(std::nan("")); // ignored
+
+    QCOMPARE(delay.count(), qint64(100));
+    QCOMPARE(delay.maxMs(), 30.0);
+    QVERIFY(qAbs(delay.averageMs() - (98 * 0.2 + 2.5 + 30.0) / 100.0) < 1e-9);
+    // Upper edges of the 10 µs bins.
+    QVERIFY(qAbs(delay.quantileMs(0.5) - 0.21) < 1e-9);
+    QVERIFY(qAbs(delay.quantileMs(0.99) - 2.51) < 1e-9);
+    QCOMPARE(delay.quantileMs(1.0), 30.0);
+    QCOMPARE(delay.countLaterThan(2.0), qint64(2));
+    QCOMPARE(delay.countLaterThan(10.0), qint64(1));
+    QCOMPARE(delay.countLaterThan(0.1), qint64(100));
+
+    CycleStartDelay single;
+    single.add(0.123);
+    QCOMPARE(single.quantileMs(0.99), 0.123); // never above the largest delay
+}
+
+void TestReports::cycleStartsInTheJsonReport()
+{
+    ReportRecorder recorder;
+    recorder.setHeartbeatInterval(std::chrono::milliseconds(0));
+    const auto cycle = [](qint64 slot, qint64 scheduledNs, qint64 startedNs) {
+        CycleInfo info;
+        info.slot = slot;
+        info.triggered = slot < 0;
+        info.scheduledNs = scheduledNs;
+        info.startedNs = startedNs;
+        return info;
+    };
+    recorder.addFinishedCycle(cycle(0, 1'000'000'000, 1'000'100'000)); // 0.1 ms late
+    recorder.addFinishedCycle(cycle(1, 2'000'000'000, 2'003'000'000)); // 3 ms late
+    recorder.addFinishedCycle(cycle(-1, 2'500'000'000, 2'500'000'000)); // triggered
+
+    const QJsonObject starts = aimload::JsonReport::toJson(recorder)[u"cycle_starts"_s].toObject();
+    QCOMPARE(starts[u"scheduled"_s].toInteger(), 2);
+    QCOMPARE(starts[u"later_than_2_ms"_s].toInteger(), 1);
+    const QJsonObject delayMs = starts[u"delay_ms"_s].toObject();
+    QCOMPARE(delayMs[u"max"_s].toDouble(), 3.0);
+    QVERIFY(qAbs(delayMs[u"average"_s].toDouble() - 1.55) < 1e-9);
+    QVERIFY(qAbs(delayMs[u"median"_s].toDouble() - 0.11) < 1e-9);
+
+    // Without scheduled cycles the figures are null, not zero.
+    ReportRecorder empty;
+    empty.setHeartbeatInterval(std::chrono::milliseconds(0));
+    const QJsonObject none = aimload::JsonReport::toJson(empty)[u"cycle_starts"_s].toObject();
+    QCOMPARE(none[u"scheduled"_s].toInteger(), 0);
+    QVERIFY(none[u"delay_ms"_s].toObject()[u"max"_s].isNull());
 }
 
 void TestReports::resumesAfterStop()

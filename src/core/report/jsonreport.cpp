@@ -91,6 +91,20 @@ QJsonArray comparisonArray(const StatsAggregator& stats)
     return array;
 }
 
+// How late the scheduled cycles started after t0 + k·pacing: the engine's own clock, to
+// 10 µs (the largest exactly).
+QJsonObject cycleStartsObject(const CycleStartDelay& delay)
+{
+    return {
+        {u"scheduled"_s, delay.count()},
+        {u"delay_ms"_s,
+            QJsonObject {{u"median"_s, number(delay.quantileMs(0.5))},
+                {u"p99"_s, number(delay.quantileMs(0.99))}, {u"max"_s, number(delay.maxMs())},
+                {u"average"_s, number(delay.averageMs())}}},
+        {u"later_than_2_ms"_s, delay.countLaterThan(2.0)},
+    };
+}
+
 QJsonObject runObject(const ReportRecorder& recorder)
 {
     const ReportRunInfo& info = recorder.runInfo();
@@ -156,6 +170,7 @@ QJsonObject JsonReport::toJson(const ReportRecorder& recorder)
                 {u"failures"_s, total.failures},
                 {u"cancelled"_s, counts.requestsCancelled},
             }},
+        {u"cycle_starts"_s, cycleStartsObject(recorder.cycleStartDelay())},
         {u"rows"_s, rows},
         {u"models"_s,
             QJsonArray {rowObject(recorder, stats.modelTotal(Model::A)),

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "report/activitytimeline.h"
+#include "report/cyclestartdelay.h"
 #include "report/latencyhistogram.h"
 #include "report/reporttypes.h"
 #include "stats/statsaggregator.h"
@@ -75,6 +76,8 @@ public:
     const QList<HistorySnapshot>& history() const { return m_history; }
     const ActivityTimeline& timeline() const { return m_timeline; }
     const LatencyHistogram& histogram(Model model) const;
+    // How late the scheduled cycles started after their grid points.
+    const CycleStartDelay& cycleStartDelay() const { return m_cycleStartDelay; }
     // The span over which a snapshot's Requests/s and Failures/s are averaged: the pacing,
     // at least 10 s. Locust uses 10 s, which at a request every few minutes reads 0.
     std::chrono::milliseconds rateWindow() const;
@@ -115,6 +118,7 @@ private:
     StatsAggregator m_stats;
     ActivityTimeline m_timeline;
     std::array<LatencyHistogram, 2> m_histograms;
+    CycleStartDelay m_cycleStartDelay;
     QHash<QString, FailureEntry> m_failures;
     QList<HistorySnapshot> m_history;
     std::deque<RecentRequest> m_recent;
