@@ -495,7 +495,8 @@ def bench_pacing(tools, args, results):
         csv_prefix = tools.scratch / f"pacing-{index}"
         if tool == "aimload":
             argv = tools.aimload_cmd(agent.url, "--headless", "--pacing", "100ms", "--cycles",
-                                     str(n), "--no-db", "--csv", str(csv_prefix), *extra)
+                                     str(n), "--no-db", "--csv", str(csv_prefix),
+                                     "--json", f"{csv_prefix}.json", *extra)
             env = clean_env()
         else:
             argv = tools.locust_cmd("locustfile.py", agent.url, 1, "--only-summary")
@@ -514,6 +515,10 @@ def bench_pacing(tools, args, results):
             devs = [abs(t - (t0 + k * 0.1)) * 1000 for t, k in zip(starts, ks)]
             row["client_dev_ms_max_abs"] = max(devs)
             row["client_dev_ms_p99_abs"] = nearest_rank(devs, 99)
+            # aimload's own account, on its monotonic clock: each scheduled cycle's start
+            # after its grid point (to 10 µs, the largest exactly)
+            own = json.loads(Path(f"{csv_prefix}.json").read_text())["cycle_starts"]
+            row["own_delay"] = own
             arrivals = [r["wall"] for r in records if r["method"] == "POST" and r["model"] == "a"]
             if len(arrivals) == len(starts):
                 transit = [(a - s) * 1000 for a, s in zip(arrivals, starts)]
@@ -822,6 +827,12 @@ def markdown(results):
                        f"{fmt(r['dev_ms_p99_abs'], 2)} | {fmt(r['dev_ms_max_abs'], 2)} | "
                        f"{fmt(r['jitter_ms_p99_abs'], 2)} | {fmt(r['jitter_ms_max_abs'], 2)} | "
                        f"{fmt(r['drift_ms_over_run'], 2)} |")
+            if "own_delay" in r:
+                d = r["own_delay"]
+                out.append(f"| {name}: own start delay after the grid point, ms | {d['scheduled']} "
+                           f"scheduled | median {fmt(d['delay_ms']['median'], 2)} | "
+                           f"p99 {fmt(d['delay_ms']['p99'], 2)} | max {fmt(d['delay_ms']['max'], 2)} | "
+                           f"{d['later_than_2_ms']} later than 2 ms | | | |")
             if "from_first_task" in r:
                 f = r["from_first_task"]
                 out.append(f"| {name}, from the first task | {f['cycles']} | – | {fmt(f['dev_ms_median'], 2)} | "
