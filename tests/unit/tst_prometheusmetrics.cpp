@@ -435,6 +435,7 @@ private Q_SLOTS:
     void seriesStayBounded();
     void agentUrlLeavesOutCredentials();
     void followsEngine();
+    void cycleStartDelayHistogram();
 };
 
 void TestPrometheusMetrics::parserRejects_data()
@@ -701,6 +702,9 @@ void TestPrometheusMetrics::followsEngine()
     QCOMPARE(running.value("aimload_cycles_total"), 1.0);
     QCOMPARE(running.value("aimload_requests_in_flight"), 1.0);
     QCOMPARE(running.value("aimload_next_cycle_seconds"), 720.0);
+    // The manual clock fires timers exactly on time.
+    QCOMPARE(running.value("aimload_cycle_start_delay_seconds_count"), 1.0);
+    QCOMPARE(running.value("aimload_cycle_start_delay_seconds_bucket", {{"le", u"0.0005"_s}}), 1.0);
 
     clock.advanceMs(20'000);
     QVERIFY(sender.finish(sender.open().constFirst().id, Outcome::Ok, 20'000));
@@ -726,6 +730,39 @@ void TestPrometheusMetrics::followsEngine()
         1.0);
     QVERIFY(!stopped.value("aimload_next_cycle_seconds"));
     QCOMPARE(stopped.value("aimload_cycles_total"), double(engine.cyclesStarted()));
+}
+
+void TestPrometheusMetrics::cycleStartDelayHistogram()
+{
+    PrometheusMetrics metrics;
+    const auto started = [&metrics](qint64 slot, double delayMs) {
+        aimload::CycleInfo cycle;
+        cycle.slot = slot;
+        cycle.triggered = slot < 0;
+        cycle.scheduledNs = 5'000'000'000;
+        cycle.startedNs = cycle.scheduledNs + qint64(delayMs * 1e6);
+        metrics.recordCycleStarted(cycle);
+    };
+    started(0, 0.2);
+    started(1, 0.5); // on a bucket's upper bound: counted in it
+    started(2, 1.5);
+    started(3, 30.0);
+    started(4, 2500.0); // beyond the last bound
+    started(-1, 700.0); // triggered: no grid point
+
+    const Exposition exposition = parsed(metrics);
+    QVERIFY2(exposition.error.isEmpty(), qPrintable(exposition.error));
+    const auto bucket = [&exposition](const QString& le) {
+        return exposition.value("aimload_cycle_start_delay_seconds_bucket", {{"le", le}});
+    };
+    QCOMPARE(bucket(u"0.0005"_s), 2.0);
+    QCOMPARE(bucket(u"0.001"_s), 2.0);
+    QCOMPARE(bucket(u"0.002"_s), 3.0);
+    QCOMPARE(bucket(u"0.05"_s), 4.0);
+    QCOMPARE(bucket(u"1"_s), 4.0);
+    QCOMPARE(bucket(u"+Inf"_s), 5.0);
+    QCOMPARE(exposition.value("aimload_cycle_start_delay_seconds_count"), 5.0);
+    QVERIFY(qAbs(*exposition.value("aimload_cycle_start_delay_seconds_sum") - 2.5322) < 1e-9);
 }
 
 QTEST_GUILESS_MAIN(TestPrometheusMetrics)

@@ -18,6 +18,17 @@ QByteArray number(double value)
     return QByteArray::number(value, 'g', QLocale::FloatingPointShortest);
 }
 
+// A bucket bound as people write it: "0.0005", not "5e-04".
+QByteArray bound(double value)
+{
+    QByteArray text = QByteArray::number(value, 'f', 6);
+    while (text.endsWith('0'))
+        text.chop(1);
+    if (text.endsWith('.'))
+        text.chop(1);
+    return text;
+}
+
 void family(QByteArray& out, const char* name, const char* type, const char* help)
 {
     out += "# HELP "_ba + name + ' ' + help + "\n# TYPE "_ba + name + ' ' + type + '\n';
@@ -59,6 +70,20 @@ void PrometheusMetrics::attach(LoadEngine* engine)
     m_engine = engine;
     connect(engine, &LoadEngine::requestStarted, this, &PrometheusMetrics::recordRequestStarted);
     connect(engine, &LoadEngine::requestFinished, this, &PrometheusMetrics::recordRequestFinished);
+    connect(engine, &LoadEngine::cycleStarted, this, &PrometheusMetrics::recordCycleStarted);
+}
+
+void PrometheusMetrics::recordCycleStarted(const CycleInfo& cycle)
+{
+    if (cycle.triggered || cycle.slot < 0)
+        return;
+    const double seconds = double(std::max<qint64>(0, cycle.startedNs - cycle.scheduledNs)) / 1e9;
+    const auto bucket
+        = std::lower_bound(StartDelayBuckets.cbegin(), StartDelayBuckets.cend(), seconds)
+        - StartDelayBuckets.cbegin();
+    ++m_startDelayBuckets[std::size_t(bucket)];
+    ++m_startDelayCount;
+    m_startDelaySumSeconds += seconds;
 }
 
 void PrometheusMetrics::setAgentUrl(const QUrl& url)
@@ -175,6 +200,19 @@ void PrometheusMetrics::renderEngine(QByteArray& out) const
         "Pacing slots that passed without a cycle, because the previous one still ran.");
     sample(out, "aimload_slots_skipped_total", {},
         QByteArray::number(m_engine ? m_engine->slotsSkipped() : 0));
+    family(out, "aimload_cycle_start_delay_seconds", "histogram",
+        "How late scheduled cycles started after their grid points t0 + k * pacing.");
+    quint64 cumulative = 0;
+    for (size_t i = 0; i < m_startDelayBuckets.size(); ++i) {
+        cumulative += m_startDelayBuckets[i];
+        const QByteArray le
+            = i < StartDelayBuckets.size() ? bound(StartDelayBuckets[i]) : "+Inf"_ba;
+        sample(out, "aimload_cycle_start_delay_seconds_bucket", "le=\"" + le + '"',
+            QByteArray::number(cumulative));
+    }
+    sample(out, "aimload_cycle_start_delay_seconds_sum", {}, number(m_startDelaySumSeconds));
+    sample(
+        out, "aimload_cycle_start_delay_seconds_count", {}, QByteArray::number(m_startDelayCount));
     family(out, "aimload_requests_in_flight", "gauge", "Requests sent and not yet answered.");
     sample(out, "aimload_requests_in_flight", {}, QByteArray::number(m_inFlight.size()));
 

@@ -16,6 +16,7 @@ class QUrl;
 
 namespace aimload {
 
+struct CycleInfo;
 class LoadEngine;
 
 // The counters and latency histograms that /metrics exposes, rendered in the Prometheus
@@ -30,6 +31,10 @@ public:
     // from a tenth of a second to the client's deadline of several minutes.
     static constexpr std::array<double, 13> DurationBuckets {
         0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600};
+    // Upper bounds of the cycle start delay buckets in seconds; +Inf follows. A timer
+    // wakes a fraction of a millisecond late; more is a busy or suspended machine.
+    static constexpr std::array<double, 8> StartDelayBuckets {
+        0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 1};
 
     explicit PrometheusMetrics(QObject* parent = nullptr);
     ~PrometheusMetrics() override;
@@ -41,6 +46,8 @@ public:
 
     void recordRequestStarted(const RequestRecord& record);
     void recordRequestFinished(const RequestRecord& record);
+    // How late a scheduled cycle started after its grid point; triggered ones are left out.
+    void recordCycleStarted(const CycleInfo& cycle);
     // Connects to RequestSender::healthChecked.
     void recordHealthCheck(bool healthy);
 
@@ -70,6 +77,9 @@ private:
     // Keyed by the rendered label set, which keeps the output in a stable order.
     std::map<QByteArray, Series> m_series;
     QSet<quint64> m_inFlight;
+    std::array<quint64, StartDelayBuckets.size() + 1> m_startDelayBuckets {}; // not cumulative
+    quint64 m_startDelayCount = 0;
+    double m_startDelaySumSeconds = 0.0;
     quint64 m_healthChecks = 0;
     std::optional<bool> m_agentUp;
 };
