@@ -7,6 +7,7 @@
 #include <QObject>
 #include <QPointer>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -50,6 +51,12 @@ struct CycleInfo
     Prompt prompt;
     int failures = 0;
     int cancelled = 0;
+
+    // How late the cycle started after its grid point; -1 for a triggered cycle, which has none.
+    qint64 startDelayNs() const
+    {
+        return triggered || slot < 0 ? -1 : std::max<qint64>(0, startedNs - scheduledNs);
+    }
 };
 
 struct TriggerResult

@@ -188,8 +188,8 @@ void ReportRecorder::addFinishedCycle(const CycleInfo& cycle)
     ++m_counts.cyclesCompleted;
     m_counts.cyclesTriggered += cycle.triggered ? 1 : 0;
     m_counts.cyclesWithFailures += cycle.failures > 0 ? 1 : 0;
-    if (!cycle.triggered && cycle.slot >= 0)
-        m_cycleStartDelay.add(double(cycle.startedNs - cycle.scheduledNs) / 1e6);
+    if (const qint64 delayNs = cycle.startDelayNs(); delayNs >= 0)
+        m_cycleStartDelay.add(double(delayNs) / 1e6);
 }
 
 void ReportRecorder::addSkippedSlots(

@@ -75,9 +75,10 @@ void PrometheusMetrics::attach(LoadEngine* engine)
 
 void PrometheusMetrics::recordCycleStarted(const CycleInfo& cycle)
 {
-    if (cycle.triggered || cycle.slot < 0)
+    const qint64 delayNs = cycle.startDelayNs();
+    if (delayNs < 0)
         return;
-    const double seconds = double(std::max<qint64>(0, cycle.startedNs - cycle.scheduledNs)) / 1e9;
+    const double seconds = double(delayNs) / 1e9;
     const auto bucket
         = std::lower_bound(StartDelayBuckets.cbegin(), StartDelayBuckets.cend(), seconds)
         - StartDelayBuckets.cbegin();
